@@ -1,0 +1,56 @@
+# Two entry points a fresh machine needs: `make gate` and `make test`.
+# Every step installs what it needs and is idempotent (stamps under .stamps/ track inputs).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+NODE_CLIENTS := $(wildcard tests/sdk_clients/*/package-lock.json)
+PYTEST_ARGS ?=
+
+.PHONY: gate test lint install install-python install-node install-browser bench clean
+
+gate: install
+	$(PY) -m harness.cli run --profile pre-release --target bundled:express-vue
+
+test: install lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-python
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+install: install-python install-node install-browser
+
+install-python: $(STAMPS)/python
+$(STAMPS)/python: pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# npm ci from committed lockfiles, once per lockfile change; then each client's build, if it has one.
+install-node:
+	@for lock in $(NODE_CLIENTS); do \
+	  dir=$$(dirname $$lock); stamp=$(STAMPS)/npm-$$(echo $$dir | tr / _); \
+	  if [ ! -f $$stamp ] || [ $$lock -nt $$stamp ] || [ ! -d $$dir/node_modules ]; then \
+	    echo "npm ci in $$dir"; (cd $$dir && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	    if grep -q '"build"' $$dir/package.json; then (cd $$dir && npm run --silent build) || exit 1; fi; \
+	    mkdir -p $(STAMPS); touch $$stamp; \
+	  fi; \
+	done
+
+# Debian's Chromium for Playwright (never a downloaded browser).
+install-browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+bench: install-python
+	$(PY) benchmarks/ingest_throughput.py
+
+clean:
+	rm -rf $(STAMPS) reports .sentry-gate

@@ -1,0 +1,43 @@
+"""``sentry-gate``: the command line. Sub-commands live one per module; this file only dispatches.
+
+Exit codes (documented in README and docs/cli.md): 0 pass, 1 fail, 3 inconclusive,
+2 usage or set-up error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from harness.cli import ingest_cmd, run_cmd
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sentry-gate",
+        description="Prove a web app's Sentry integration is production-ready.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    ingest_cmd.register(sub)
+    run_cmd.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except ValueError as exc:
+        print(f"sentry-gate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

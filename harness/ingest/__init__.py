@@ -1,0 +1,16 @@
+"""The local fake Sentry: a Relay-compatible ingest with a store, a control API and scripted faults."""
+
+from harness.ingest.client import IngestClient, ProjectHandle, ProjectInfo, StoredItem, StoredRequest
+from harness.ingest.limits import Limits
+from harness.ingest.process import IngestProcess, start_ingest
+
+__all__ = [
+    "IngestClient",
+    "IngestProcess",
+    "Limits",
+    "ProjectHandle",
+    "ProjectInfo",
+    "StoredItem",
+    "StoredRequest",
+    "start_ingest",
+]

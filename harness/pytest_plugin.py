@@ -1,0 +1,103 @@
+"""Fixtures for tests that check what real Sentry SDKs send, registered through ``pytest11``.
+
+- ``sentry_ingest_process`` (session): the ingest, started as its own process on a free loopback
+  port. Under pytest-xdist each worker starts its own (tests isolate by project anyway, so there is
+  nothing to share, and one process per worker keeps a slow test from starving another worker's
+  ingest). ``--gate-ingest-url URL`` or ``SENTRY_GATE_INGEST_URL`` uses a running one instead.
+- ``sentry_ingest`` (session): an `IngestClient` for it.
+- ``sentry_project`` (function): a fresh project (its own DSN) per test; isolation without resets.
+- ``gate_redactor`` (function): register secrets a test plants; attachments are redacted with it.
+
+When allure-pytest is active, the items a test's project captured are attached to its result as
+redacted JSON.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import orjson
+import pytest
+
+from harness.ingest import IngestClient, IngestProcess, ProjectHandle, start_ingest
+from harness.redact import Redactor
+
+_STARTED: list[IngestProcess] = []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sentry-gate")
+    group.addoption("--gate-ingest-url", default=None, help="use a running sentry-gate ingest instead of starting one")
+
+
+@pytest.fixture(scope="session")
+def sentry_ingest_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IngestProcess]:
+    process = start_ingest(tmp_path_factory.mktemp("ingest"))
+    _STARTED.append(process)
+    try:
+        yield process
+    finally:
+        process.stop()
+        if process in _STARTED:
+            _STARTED.remove(process)
+
+
+@pytest.fixture(scope="session")
+def sentry_ingest(request: pytest.FixtureRequest) -> Iterator[IngestClient]:
+    url = request.config.getoption("gate_ingest_url") or os.environ.get("SENTRY_GATE_INGEST_URL")
+    if url:
+        client = IngestClient(url, token=os.environ.get("SENTRY_GATE_CONTROL_TOKEN"))
+    else:
+        process: IngestProcess = request.getfixturevalue("sentry_ingest_process")
+        client = IngestClient(process.url, token=process.control_token)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def gate_redactor() -> Redactor:
+    return Redactor()
+
+
+@pytest.fixture
+def sentry_project(
+    sentry_ingest: IngestClient, request: pytest.FixtureRequest, gate_redactor: Redactor
+) -> Iterator[ProjectHandle]:
+    handle = ProjectHandle(sentry_ingest, sentry_ingest.create_project(request.node.nodeid))
+    yield handle
+    _attach_items(request, handle, gate_redactor)
+
+
+def _attach_items(request: pytest.FixtureRequest, handle: ProjectHandle, redactor: Redactor) -> None:
+    if not request.config.getoption("allure_report_dir", default=None):
+        return
+    try:
+        import allure
+    except ImportError:  # pragma: no cover - allure-pytest is a dev dependency
+        return
+    items = handle.items()
+    if not items:
+        return
+    dump = [
+        {
+            "type": i.type,
+            "headers": i.headers,
+            "request_id": i.request_id,
+            "payload": i.payload.decode("utf-8", "replace"),
+        }
+        for i in items
+    ]
+    body = redactor.redact(orjson.dumps(dump, option=orjson.OPT_INDENT_2).decode())
+    allure.attach(
+        body, name=f"sentry items (project {handle.id}, redacted)", attachment_type=allure.attachment_type.JSON
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Backstop: no ingest outlives the session, even when a fixture's teardown did not run."""
+    for process in list(_STARTED):
+        process.stop(timeout=5)
+        _STARTED.remove(process)
