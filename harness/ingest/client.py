@@ -32,6 +32,7 @@ class StoredItem:
     environment: str | None
     received_at: float
     accepted: bool = True
+    envelope_headers: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StoredItem:
@@ -47,6 +48,7 @@ class StoredItem:
             environment=data.get("environment"),
             received_at=data["received_at"],
             accepted=data.get("accepted", True),
+            envelope_headers=data.get("envelope_headers") or {},
         )
 
     def json(self) -> Any:

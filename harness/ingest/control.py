@@ -56,6 +56,7 @@ def item_json(row: sqlite3.Row) -> dict[str, Any]:
         "release": row["release"],
         "environment": row["environment"],
         "received_at": row["received_at"],
+        "envelope_headers": orjson.loads(row["envelope_headers"]) if row["envelope_headers"] else {},
     }
 
 

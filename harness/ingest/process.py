@@ -26,6 +26,7 @@ class IngestProcess:
     log_path: Path
     dsns: dict[int, str] = field(default_factory=dict)
     control_token: str | None = None
+    log_thread: threading.Thread | None = None
 
     @property
     def pid(self) -> int:
@@ -40,7 +41,11 @@ class IngestProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
-        return int(self.process.returncode)
+        if self.log_thread is not None:
+            self.log_thread.join(5)  # it closes the pipe and the log file at EOF
+        code = int(self.process.returncode)
+        # uvicorn re-raises the signal after a graceful shutdown; a SIGTERM death is a clean stop.
+        return 0 if code == -signal.SIGTERM else code
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -94,11 +99,15 @@ def start_ingest(
                 # DSN lines are printed in the same burst right after READY.
         got_ready.set()
         log.close()
+        proc.stdout.close()
 
-    threading.Thread(target=pump, name=f"ingest-log-{proc.pid}", daemon=True).start()
+    log_thread = threading.Thread(target=pump, name=f"ingest-log-{proc.pid}", daemon=True)
+    log_thread.start()
     deadline = time.monotonic() + timeout
     if not got_ready.wait(timeout) or (proc.poll() is not None and not any(h.startswith("READY ") for h in header)):
         proc.kill()
+        proc.wait(5)
+        log_thread.join(5)
         raise RuntimeError(f"ingest did not become ready within {timeout:g} s:\n" + "\n".join(header[-40:]))
     # The READY block is printed in one go; give the DSN lines a bounded moment to arrive.
     from harness.ingest.client import IngestClient
@@ -118,4 +127,5 @@ def start_ingest(
         log_path=log_path,
         dsns={p.id: p.dsn for p in projects_info},
         control_token=token,
+        log_thread=log_thread,
     )

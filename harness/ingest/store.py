@@ -352,20 +352,23 @@ class Store:
             ("environment", environment),
         ):
             if value is not None:
-                where.append(f"{column} = ?")
+                where.append(f"items.{column} = ?")
                 params.append(value)
         if since is not None:
-            where.append("received_at >= ?")
+            where.append("items.received_at >= ?")
             params.append(since)
         if after_id is not None:
-            where.append("id > ?")
+            where.append("items.id > ?")
             params.append(after_id)
         if not include_refused:
-            where.append("accepted = 1")
+            where.append("items.accepted = 1")
         cond = " AND ".join(where)
         if count_only:
             return int(self._query(f"SELECT COUNT(*) FROM items WHERE {cond}", params)[0][0])  # noqa: S608
-        sql = f"SELECT * FROM items WHERE {cond} ORDER BY id"  # noqa: S608 - columns are fixed names
+        sql = (
+            "SELECT items.*, requests.envelope_headers FROM items"  # noqa: S608 - columns are fixed names
+            f" JOIN requests ON requests.id = items.request_id WHERE {cond} ORDER BY items.id"
+        )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return self._query(sql, params)

@@ -1,0 +1,1 @@
+"""Project tests. Fixtures come from the sentry-gate pytest plugin (harness/pytest_plugin.py)."""
