@@ -14,7 +14,7 @@ gate: install
 	$(PY) -m harness.cli run --profile pre-release --target bundled:express-vue
 
 test: install lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install-python
 	$(VENV)/bin/ruff check .
