@@ -1,9 +1,11 @@
 """Bounded, streamed decoding of request bodies by Content-Encoding.
 
 Why bounded as it goes: a 10 MB gzip body can expand to 10 GB. Every decoder here produces
-output in pieces and stops the moment the decompressed total passes the limit, and output past
-``spool_threshold`` goes to a temporary file, so a bomb costs neither memory nor much time.
-Unknown encodings are read as identity, as Relay does.
+output in pieces and stops the moment the decompressed total passes the limit. Bodies that stay
+under ``spool_threshold`` decode in memory in one pass (every SDK request). A body that passes it
+is first decoded once *counting only*, so a bomb is refused without storing a byte of its output;
+only a body that fits the limit is decoded again into a temporary file. Unknown encodings are read
+as identity, as Relay does.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import IO, Any
 import brotli
 import zstandard
 
-_PIECE = 256 * 1024
+_PIECE = 1024 * 1024
 
 
 class BodyTooLarge(Exception):
@@ -28,12 +30,21 @@ class BodyDecodeError(Exception):
     pass
 
 
-class _Sink:
-    """Collects decoded bytes; spools to disk past a threshold; refuses past the limit."""
+class _PastThreshold(Exception):
+    """Internal: the in-memory pass met a body larger than the spool threshold."""
 
-    def __init__(self, limit: int, spool_threshold: int) -> None:
+
+class _Sink:
+    """Collects decoded bytes; refuses past the limit.
+
+    Modes: ``memory`` raises `_PastThreshold` past the threshold; ``count`` keeps nothing;
+    ``spool`` writes past the threshold to a temporary file.
+    """
+
+    def __init__(self, limit: int, spool_threshold: int, mode: str = "memory") -> None:
         self.limit = limit
         self.spool_threshold = spool_threshold
+        self.mode = mode
         self.size = 0
         self._parts: list[bytes] = []
         self._file: IO[bytes] | None = None
@@ -42,7 +53,11 @@ class _Sink:
         self.size += len(data)
         if self.size > self.limit:
             raise BodyTooLarge(self.limit)
+        if self.mode == "count":
+            return len(data)
         if self._file is None and self.size > self.spool_threshold:
+            if self.mode == "memory":
+                raise _PastThreshold
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in value()/close()
             for part in self._parts:
                 self._file.write(part)
@@ -114,21 +129,35 @@ def _zstd(data: bytes, sink: _Sink) -> None:
         raise BodyDecodeError(f"invalid zstd data: {exc}") from None
 
 
+def _run(data: bytes, encoding: str, sink: _Sink) -> None:
+    if encoding in ("gzip", "x-gzip"):
+        _inflate(data, 16 + zlib.MAX_WBITS, sink)
+    elif encoding == "deflate":
+        _inflate(data, zlib.MAX_WBITS if _looks_like_zlib(data) else -zlib.MAX_WBITS, sink)
+    elif encoding == "br":
+        _brotli(data, sink)
+    else:
+        _zstd(data, sink)
+
+
 def _decode_one(data: bytes, encoding: str, limit: int, spool_threshold: int) -> bytes:
-    sink = _Sink(limit, spool_threshold)
+    if encoding not in ("gzip", "x-gzip", "deflate", "br", "zstd"):
+        # identity and anything unknown: Relay reads unknown encodings as identity
+        if len(data) > limit:
+            raise BodyTooLarge(limit)
+        return data
+    sink = _Sink(limit, spool_threshold, "memory")
     try:
-        if encoding in ("gzip", "x-gzip"):
-            _inflate(data, 16 + zlib.MAX_WBITS, sink)
-        elif encoding == "deflate":
-            _inflate(data, zlib.MAX_WBITS if _looks_like_zlib(data) else -zlib.MAX_WBITS, sink)
-        elif encoding == "br":
-            _brotli(data, sink)
-        elif encoding == "zstd":
-            _zstd(data, sink)
-        else:  # identity and anything unknown: Relay reads unknown encodings as identity
-            if len(data) > limit:
-                raise BodyTooLarge(limit)
-            return data
+        _run(data, encoding, sink)
+        return sink.value()
+    except _PastThreshold:
+        pass
+    finally:
+        sink.close()
+    _run(data, encoding, _Sink(limit, spool_threshold, "count"))  # a bomb stops here, having kept nothing
+    sink = _Sink(limit, spool_threshold, "spool")
+    try:
+        _run(data, encoding, sink)
         return sink.value()
     finally:
         sink.close()
