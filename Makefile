@@ -31,14 +31,17 @@ $(STAMPS)/python: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# npm ci from committed lockfiles, once per lockfile change; then each client's build, if it has one.
+# npm ci from committed lockfiles when a lockfile changed; a client's build when any of its sources did.
 install-node:
 	@for lock in $(NODE_CLIENTS); do \
-	  dir=$$(dirname $$lock); stamp=$(STAMPS)/npm-$$(echo $$dir | tr / _); \
-	  if [ ! -f $$stamp ] || [ $$lock -nt $$stamp ] || [ ! -d $$dir/node_modules ]; then \
-	    echo "npm ci in $$dir"; (cd $$dir && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
-	    if grep -q '"build"' $$dir/package.json; then (cd $$dir && npm run --silent build) || exit 1; fi; \
-	    mkdir -p $(STAMPS); touch $$stamp; \
+	  dir=$$(dirname $$lock); stamp=$(STAMPS)/npm-$$(echo $$dir | tr / _); mkdir -p $(STAMPS); \
+	  if [ ! -d $$dir/node_modules ] || [ ! -f $$stamp ] || [ $$lock -nt $$stamp ]; then \
+	    echo "npm ci in $$dir"; (cd $$dir && npm ci --no-audit --no-fund --loglevel=error) || exit 1; rm -f $$stamp; \
+	  fi; \
+	  changed=$$( [ -f $$stamp ] && find $$dir -type f -newer $$stamp -not -path '*/node_modules/*' -not -path '*/dist/*' | head -1 ); \
+	  if [ ! -f $$stamp ] || [ -n "$$changed" ]; then \
+	    if grep -q '"build"' $$dir/package.json; then echo "build in $$dir"; (cd $$dir && npm run --silent build) || exit 1; fi; \
+	    touch $$stamp; \
 	  fi; \
 	done
 

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from harness.envelope import Event, ReplayRecording, SpanContainer
+from harness.envelope import Event, Feedback, ReplayRecording, SpanContainer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -241,6 +241,16 @@ def test_error_thrown_from_a_click_arrives(gate_page: GatePage, sentry_project: 
     assert exception["mechanism"]["handled"] is False
     # The page could read the answer: the ingest's CORS headers let a cross-origin fetch through.
     assert {"types": ["event"], "status": 200} in gate_page.sent(), gate_page.debug()
+
+
+def test_user_feedback_arrives_as_a_feedback_item(gate_page: GatePage, sentry_project: ProjectHandle) -> None:
+    marker = f"feedback-{uuid.uuid4().hex}"
+    gate_page.page.evaluate("marker => window.__gate.captureFeedback(marker)", marker)
+    gate_page.flush()
+    (item,) = sentry_project.wait_for_items(type="feedback", count=1, timeout=INGEST_TIMEOUT_S)
+    view = item.view
+    assert isinstance(view, Feedback)
+    assert view.data["contexts"]["feedback"]["message"] == f"gate feedback {marker}"
 
 
 def test_error_envelope_uses_query_auth_and_text_plain(

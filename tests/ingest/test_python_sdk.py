@@ -16,6 +16,7 @@ from harness.envelope import (
     Event,
     LogBatch,
     Profile,
+    ProfileChunk,
     Session,
     Sessions,
     TraceMetricBatch,
@@ -45,6 +46,9 @@ def test_every_item_type_arrives_and_decodes(sentry_project: ProjectHandle, comp
         "log": LogBatch,
         "trace_metric": TraceMetricBatch,
         "profile": Profile,
+        "session": Session,
+        "sessions": Sessions,
+        "profile_chunk": ProfileChunk,
     }
     for item_type in wanted:
         sentry_project.wait_for_items(item_type, timeout=15)
@@ -54,7 +58,8 @@ def test_every_item_type_arrives_and_decodes(sentry_project: ProjectHandle, comp
         by_type.setdefault(item.type, []).append(item.view)
     for item_type, view in wanted.items():
         assert all(isinstance(v, view) for v in by_type[item_type]), item_type
-    assert any(isinstance(v, Session | Sessions) for t in ("session", "sessions") for v in by_type.get(t, []))
+    aggregates = [a for v in by_type["sessions"] if isinstance(v, Sessions) for a in v.aggregates]
+    assert sum(int(a.get("exited", 0)) for a in aggregates) >= 1
 
     events = [v for v in by_type["event"] if isinstance(v, Event)]
     texts = "\n".join(e.text() for e in events)

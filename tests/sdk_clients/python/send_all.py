@@ -12,6 +12,7 @@ from typing import Any
 
 import sentry_sdk
 from sentry_sdk.crons import capture_checkin
+from sentry_sdk.sessions import track_session
 
 
 def _drop_marked(event: Any, hint: Any) -> Any:
@@ -63,10 +64,27 @@ def main() -> None:
             _busy(0.3)
         sentry_sdk.logger.info("log line {marker}", marker=marker)
         sentry_sdk.metrics.count("gate.test.count", 3, attributes={"marker": marker})
-    sentry_sdk.get_isolation_scope().start_session(session_mode="application")
+    sentry_sdk.get_isolation_scope().start_session(session_mode="application")  # a single `session` item
     sentry_sdk.get_isolation_scope().end_session()
+    with sentry_sdk.isolation_scope() as scope, track_session(scope, session_mode="request"):
+        pass  # request-mode sessions are aggregated into a `sessions` item
     capture_checkin(monitor_slug="gate-nightly", status="ok")
     sentry_sdk.flush(timeout=10)
+    sentry_sdk.get_client().close(timeout=10)
+
+    # Continuous profiling sends `profile_chunk` items; it replaces the transaction profiler, so it
+    # gets a client of its own.
+    sentry_sdk.init(
+        dsn=os.environ["SENTRY_DSN"],
+        release="gate-python@1.0.0",
+        environment="test-python",
+        traces_sample_rate=1.0,
+        profile_session_sample_rate=1.0,
+        profile_lifecycle="trace",
+        _experiments=experiments,
+    )
+    with sentry_sdk.start_transaction(name=f"profiled {marker}", op="task"):
+        _busy(0.3)
     sentry_sdk.get_client().close(timeout=10)
 
 

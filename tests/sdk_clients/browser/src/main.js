@@ -126,6 +126,10 @@ window.__gate = {
   armClickError(marker) {
     document.getElementById('throw-error').dataset.marker = marker;
   },
+  captureFeedback(marker) {
+    // User feedback travels as its own `feedback` item type.
+    return Sentry.captureFeedback({ message: `gate feedback ${marker}`, name: 'Gate Tester' });
+  },
   captureMessage(marker) {
     return Sentry.captureMessage(`gate message ${marker}`);
   },
