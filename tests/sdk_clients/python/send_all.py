@@ -73,18 +73,21 @@ def main() -> None:
     sentry_sdk.get_client().close(timeout=10)
 
     # Continuous profiling sends `profile_chunk` items; it replaces the transaction profiler, so it
-    # gets a client of its own.
+    # gets a client of its own. The manual lifecycle lets stop_profiler() join the sampler thread,
+    # which flushes its chunk (otherwise chunks go out every 60 s).
     sentry_sdk.init(
         dsn=os.environ["SENTRY_DSN"],
         release="gate-python@1.0.0",
         environment="test-python",
         traces_sample_rate=1.0,
         profile_session_sample_rate=1.0,
-        profile_lifecycle="trace",
+        profile_lifecycle="manual",
         _experiments=experiments,
     )
+    sentry_sdk.profiler.start_profiler()
     with sentry_sdk.start_transaction(name=f"profiled {marker}", op="task"):
         _busy(0.3)
+    sentry_sdk.profiler.stop_profiler()
     sentry_sdk.get_client().close(timeout=10)
 
 
