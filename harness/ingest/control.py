@@ -23,11 +23,12 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from harness.ingest.app import CONTROL_PREFIX, IngestState, is_loopback
 from harness.ingest.body import BodyDecodeError, BodyTooLarge, decode_body
+from harness.webapi import build_webapi
 
 MAX_WAIT_S = 600.0
 ITEM_FILTERS = ("project", "type", "event_id", "release", "environment")
@@ -315,6 +316,7 @@ def build_control_app(
             Route(f"{p}/flush", flush, methods=["POST"]),
             Route(f"{p}/clear", clear, methods=["POST"]),
             Route(f"{p}/export", export),
+            Mount("/api/0", app=build_webapi(state)),
         ],
         middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])],
         lifespan=lifespan,
