@@ -1,0 +1,7 @@
+"""Privacy audit: canaries, the multi-encoding scanner, and (later) Relay's own PII rules."""
+
+from harness.privacy.canaries import KINDS, Canary, CanaryFactory
+from harness.privacy.encodings import forms
+from harness.privacy.scanner import Hit, Scanner, locate_in_json, walk_json
+
+__all__ = ["KINDS", "Canary", "CanaryFactory", "Hit", "Scanner", "forms", "locate_in_json", "walk_json"]
