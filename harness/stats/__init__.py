@@ -1,6 +1,7 @@
 """Statistics the gate decides with: binomial intervals, three-outcome rate checks, sample sizes."""
 
 from harness.stats.binomial import Interval, cdf, clopper_pearson, interval, pmf, sf, wilson
+from harness.stats.overhead import OverheadDecision, aa_coverage, decide_overhead, pair_ratios, quantile
 from harness.stats.rates import (
     RateDecision,
     classify,
@@ -16,17 +17,22 @@ from harness.stats.rates import (
 
 __all__ = [
     "Interval",
+    "OverheadDecision",
     "RateDecision",
+    "aa_coverage",
     "cdf",
     "classify",
     "clopper_pearson",
+    "decide_overhead",
     "decide_rate",
     "familywise_level",
     "holm",
     "interval",
     "off_rates",
+    "pair_ratios",
     "pmf",
     "power",
+    "quantile",
     "sample_size",
     "sf",
     "size",

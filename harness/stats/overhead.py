@@ -1,0 +1,128 @@
+"""Overhead as a ratio with a confidence interval over interleaved blocks, decided as non-inferiority.
+
+A load test runs baseline (A) and instrumented (B) in interleaved blocks (ABBA…), so slow drifts of
+the machine hit both sides alike. Each A/B pair gives a ratio of a latency quantile; the overhead
+estimate is the geometric mean of those ratios, and its interval comes from a bootstrap over pairs
+(blocks are the independent units, requests within a block are not).
+
+Verdict against a budget b (default 2%): PASS when the interval's upper end is at most 1 + b; FAIL
+when its lower end is above 1 + b; otherwise INCONCLUSIVE, with the half-width reached.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.results import Verdict
+from harness.stats.binomial import Interval
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolation quantile (NumPy's default, "type 7")."""
+    if not values:
+        raise ValueError("quantile of no values")
+    if not 0.0 <= q <= 1.0:
+        raise ValueError("q must lie within 0..1")
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def pair_ratios(
+    a_blocks: Sequence[Sequence[float]], b_blocks: Sequence[Sequence[float]], q: float = 0.5
+) -> list[float]:
+    """Per-pair ratio of the q-quantile: B over A (1.03 means B is 3% slower)."""
+    if len(a_blocks) != len(b_blocks) or not a_blocks:
+        raise ValueError("need the same positive number of A and B blocks")
+    return [quantile(b, q) / quantile(a, q) for a, b in zip(a_blocks, b_blocks, strict=True)]
+
+
+def geometric_mean(values: Sequence[float]) -> float:
+    return math.exp(math.fsum(math.log(v) for v in values) / len(values))
+
+
+def bootstrap_interval(ratios: Sequence[float], *, level: float = 0.95, reps: int = 4000, seed: int = 0) -> Interval:
+    """Percentile bootstrap of the geometric mean of ``ratios`` (resampling pairs)."""
+    if len(ratios) < 2:
+        raise ValueError("a bootstrap needs at least two pairs")
+    rng = random.Random(seed)
+    logs = [math.log(r) for r in ratios]
+    n = len(logs)
+    means = sorted(math.fsum(rng.choice(logs) for _ in range(n)) / n for _ in range(reps))
+    tail = (1 - level) / 2
+    low = means[max(0, math.floor(tail * reps))]
+    high = means[min(reps - 1, math.ceil((1 - tail) * reps) - 1)]
+    return Interval(math.exp(low), math.exp(high), level, "bootstrap-pairs")
+
+
+@dataclass(frozen=True, slots=True)
+class OverheadDecision:
+    verdict: Verdict
+    estimate: float
+    interval: Interval
+    budget: float
+    pairs: int
+
+    @property
+    def resolution(self) -> float:
+        """Half-width of the interval, in ratio units (0.01 = ±1%)."""
+        return self.interval.half_width
+
+    def summary(self, what: str) -> str:
+        pct = (self.estimate - 1) * 100
+        lo, hi = (self.interval.low - 1) * 100, (self.interval.high - 1) * 100
+        base = (
+            f"{what} overhead {pct:+.2f}% ({self.interval.level * 100:.0f}% CI {lo:+.2f}%..{hi:+.2f}%,"
+            f" {self.pairs} block pairs) against a budget of {self.budget * 100:g}%"
+        )
+        if self.verdict is Verdict.INCONCLUSIVE:
+            return base + f"; resolution ±{self.resolution * 100:.2f}% is not enough to decide"
+        return base
+
+
+def decide_overhead(
+    ratios: Sequence[float], *, budget: float = 0.02, level: float = 0.95, seed: int = 0, reps: int = 4000
+) -> OverheadDecision:
+    ci = bootstrap_interval(ratios, level=level, seed=seed, reps=reps)
+    limit = 1 + budget
+    if ci.high <= limit:
+        verdict = Verdict.PASS
+    elif ci.low > limit:
+        verdict = Verdict.FAIL
+    else:
+        verdict = Verdict.INCONCLUSIVE
+    return OverheadDecision(verdict, geometric_mean(ratios), ci, budget, len(ratios))
+
+
+def aa_coverage(
+    blocks: Sequence[Sequence[float]],
+    *,
+    q: float = 0.5,
+    level: float = 0.95,
+    splits: int = 200,
+    seed: int = 0,
+    reps: int = 1000,
+) -> float:
+    """Estimated coverage of the interval from A/A data: share of random A/B splits whose CI holds 1.0.
+
+    The blocks all come from the same configuration, so the true ratio is 1; each split permutes
+    the blocks and pairs the first half with the second.
+    """
+    if len(blocks) < 4:
+        raise ValueError("A/A coverage needs at least four blocks")
+    rng = random.Random(seed)
+    half = len(blocks) // 2
+    hits = 0
+    for i in range(splits):
+        order = list(range(len(blocks)))
+        rng.shuffle(order)
+        a = [blocks[j] for j in order[:half]]
+        b = [blocks[j] for j in order[half : 2 * half]]
+        ci = bootstrap_interval(pair_ratios(a, b, q), level=level, reps=reps, seed=seed + i)
+        hits += ci.low <= 1.0 <= ci.high
+    return hits / splits
