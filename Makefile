@@ -8,20 +8,25 @@ STAMPS := .stamps
 NODE_CLIENTS := $(wildcard tests/sdk_clients/*/package-lock.json)
 PYTEST_ARGS ?=
 
-.PHONY: gate test lint install install-python install-node install-browser bench clean
+
+.PHONY: gate test lint targets install install-python install-node install-browser bench clean
 
 gate: install
 	$(PY) -m harness.cli run --profile pre-release --target bundled:express-vue
 
 test: install lint
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: install-python
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-install: install-python install-node install-browser
+install: install-python install-node install-browser targets
+
+# The bundled reference targets (npm ci from lockfiles and the client build, each only when its inputs changed).
+targets:
+	bash targets/express_vue/build.sh
 
 install-python: $(STAMPS)/python
 $(STAMPS)/python: pyproject.toml

@@ -7,6 +7,8 @@
 - ``sentry_ingest`` (session): an `IngestClient` for it.
 - ``sentry_project`` (function): a fresh project (its own DSN) per test; isolation without resets.
 - ``gate_redactor`` (function): register secrets a test plants; attachments are redacted with it.
+- ``target_factory`` / ``target`` (module): bundled reference targets wired to the ingest
+  (see `harness.targets.fixtures`).
 
 When allure-pytest is active, the items a test's project captured are attached to its result as
 redacted JSON.
@@ -22,8 +24,15 @@ import pytest
 
 from harness.ingest import IngestClient, IngestProcess, ProjectHandle, start_ingest
 from harness.redact import Redactor
+from harness.targets.fixtures import TARGET_MARKER, target, target_factory
+
+__all__ = ["gate_redactor", "sentry_ingest", "sentry_ingest_process", "sentry_project", "target", "target_factory"]
 
 _STARTED: list[IngestProcess] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", TARGET_MARKER)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

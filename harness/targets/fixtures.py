@@ -1,0 +1,121 @@
+"""Pytest fixtures that give suites a running target wired to the ingest (registered by the plugin).
+
+- ``target_factory`` (module): ``make(name, environment=..., mutant=..., ...)`` starts a bundled target
+  with a fresh server project and browser project on ``sentry_ingest``, and stops it at module end.
+- ``target`` (module, parametrized over ``express-vue`` and ``python-api``): one target per module
+  and server, configured by the module's ``sentry_target`` marker, e.g.
+  ``pytestmark = pytest.mark.sentry_target(environment="staging", extra_env={"ENABLE_SENTRY": "true"})``.
+  Tests sharing it mark their own traffic (``X-Gate-Marker`` or a fault marker) and match on it.
+
+A target that cannot run here (no Node.js, the client not built) is skipped with the reason, except
+when ``CI`` is set: there the make targets must have installed it, and a skip would hide a gap.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+
+from harness.ingest import ProjectHandle
+from harness.targets.launcher import BUNDLED_TARGETS, TargetUnavailable, start_target
+from harness.targets.options import DEFAULT_RELEASE, TargetOptions, new_fault_token
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from harness.ingest import IngestClient
+    from harness.targets.target import Target
+
+__all__ = ["TARGET_MARKER", "TargetFactory", "target", "target_factory"]
+
+TARGET_MARKER: Final = (
+    "sentry_target(environment='production', release=..., variant='hardened', mutant=None, extra_env={}): "
+    "how the module's `target` fixture starts its bundled targets"
+)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: the make targets must have installed it)", pytrace=False)
+    pytest.skip(reason)
+
+
+class TargetFactory:
+    """Starts bundled targets with their own ingest projects; ``stop_all`` stops every one of them."""
+
+    def __init__(self, ingest: IngestClient, log_root: Path, label: str = "") -> None:
+        self.ingest = ingest
+        self.log_root = log_root
+        self.label = label
+        self.started: list[Target] = []
+        self._sequence = itertools.count()  # log folder names, unique even when targets start in parallel
+
+    def __call__(
+        self,
+        name: str,
+        *,
+        environment: str = "production",
+        release: str | None = DEFAULT_RELEASE,
+        variant: str = "hardened",
+        mutant: str | None = None,
+        extra_env: Mapping[str, str | None] | None = None,
+        fault_token: str | None = "",
+        spotify_url: str | None = None,
+    ) -> Target:
+        """Start bundled target ``name``. ``fault_token`` "" makes a fresh one; None leaves the gate routes off."""
+        server = ProjectHandle(self.ingest, self.ingest.create_project(f"{self.label} {name} server".strip()))
+        browser = ProjectHandle(self.ingest, self.ingest.create_project(f"{self.label} {name} browser".strip()))
+        options = TargetOptions(
+            environment=environment,
+            release=release,
+            variant=variant,
+            mutant=mutant,
+            server_dsn=server.dsn,
+            browser_dsn=browser.dsn,
+            fault_token=new_fault_token() if fault_token == "" else fault_token,
+            extra_env=dict(extra_env or {}),
+        )
+        log_dir = self.log_root / f"{next(self._sequence):02d}-{name}-{options.describe().replace('/', '-')}"
+        try:
+            started = start_target(name, options, log_dir, spotify_url=spotify_url)
+        except TargetUnavailable as exc:
+            _unavailable(str(exc))
+            raise AssertionError("unreachable") from exc
+        started.server_project, started.browser_project = server, browser
+        self.started.append(started)
+        return started
+
+    def stop_all(self) -> None:
+        """Stop every target, side by side (each waits for its own graceful shutdown); re-raise the first error."""
+        started, self.started = self.started, []
+        if not started:
+            return
+        with ThreadPoolExecutor(max_workers=min(8, len(started))) as pool:
+            outcomes = [pool.submit(t.stop) for t in started]
+        errors = [e for e in (o.exception() for o in outcomes) if e is not None]
+        if errors:
+            raise errors[0]
+
+
+@pytest.fixture(scope="module")
+def target_factory(
+    request: pytest.FixtureRequest, sentry_ingest: IngestClient, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TargetFactory]:
+    factory = TargetFactory(sentry_ingest, tmp_path_factory.mktemp("targets"), label=request.node.name)
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
+
+
+@pytest.fixture(scope="module", params=list(BUNDLED_TARGETS))
+def target(request: pytest.FixtureRequest, target_factory: TargetFactory) -> Target:
+    marker = request.node.get_closest_marker("sentry_target")
+    config: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    name: str = request.param
+    return target_factory(name, **config)

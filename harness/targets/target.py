@@ -1,0 +1,102 @@
+"""A target the suites run against: its URL, what it was started as, and the gate routes it offers.
+
+``Target`` is the same object for a bundled target (started by ``harness.targets.launcher``, with its
+processes and logs) and for an external one (a URL the user deployed; no processes, no logs). The
+gate routes (``POST /__gate/fault``, ``POST /__gate/flush``) need the target's ``GATE_FAULT_TOKEN``,
+sent as the ``X-Gate-Token`` header.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from harness.ingest import ProjectHandle
+    from harness.targets._process import ManagedProcess
+    from harness.targets.options import TargetOptions
+    from harness.targets.spotify import FakeSpotify
+
+__all__ = ["FAULT_KINDS", "GATE_TOKEN_HEADER", "Target"]
+
+GATE_TOKEN_HEADER = "X-Gate-Token"
+# The fault route's kinds, as both bundled servers implement them.
+FAULT_KINDS = ("throw", "reject", "slow", "status500", "log-error")
+
+
+@dataclass(eq=False)
+class Target:
+    """A running target. ``name`` is ``express-vue``, ``python-api`` or ``external``.
+
+    ``server_project`` and ``browser_project`` are the ingest projects its DSNs point at, when the
+    ``target`` fixture created them.
+    """
+
+    name: str
+    url: str
+    options: TargetOptions
+    spotify: FakeSpotify | None = None
+    processes: list[ManagedProcess] = field(default_factory=list)
+    startup_seconds: float = 0.0
+    server_project: ProjectHandle | None = None
+    browser_project: ProjectHandle | None = None
+    _http: httpx.Client | None = field(default=None, repr=False)
+
+    @property
+    def http(self) -> httpx.Client:
+        """A client bound to the target's URL (no proxies from the environment)."""
+        if self._http is None:
+            self._http = httpx.Client(base_url=self.url, timeout=15.0, trust_env=False)
+        return self._http
+
+    @property
+    def process(self) -> ManagedProcess | None:
+        """The target's own server process (the last one started), if bundled."""
+        return self.processes[-1] if self.processes else None
+
+    def gate_headers(self) -> dict[str, str]:
+        token = self.options.fault_token
+        if token is None:
+            raise RuntimeError(f"{self.name} was started without GATE_FAULT_TOKEN: it has no gate routes")
+        return {GATE_TOKEN_HEADER: token}
+
+    def flush(self, timeout: float = 15.0) -> dict[str, Any]:
+        """Ask the server SDK to send everything it holds; returns when the target says it is done,
+        with its answer (``{"flushed": bool, "enabled": bool}``)."""
+        response = self.http.post("/__gate/flush", headers=self.gate_headers(), timeout=timeout)
+        if response.status_code != 200:
+            raise RuntimeError(
+                f"{self.name} flush answered {response.status_code}: {response.text[:200]}\n{self.logs()}"
+            )
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def fault(self, kind: str, marker: str, **params: Any) -> httpx.Response:
+        """Inject a fault (``throw``, ``reject``, ``slow`` with ``ms``, ``status500``, ``log-error``);
+        ``marker`` lands in the event's message and its ``gate.marker`` tag so a test finds its own event."""
+        return self.http.post(
+            "/__gate/fault", headers=self.gate_headers(), json={"kind": kind, "marker": marker, **params}
+        )
+
+    def logs(self, lines: int = 80) -> str:
+        """The tails of every process's log, for failure messages; empty for an external target."""
+        procs = [*([self.spotify.process] if self.spotify else []), *self.processes]
+        return "\n".join(p.log_tail(lines) for p in procs)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the target (SIGTERM, then kill), then the fake Spotify. Safe to call twice."""
+        try:
+            if self._http is not None:
+                self._http.close()
+                self._http = None
+        finally:
+            try:
+                for proc in reversed(self.processes):
+                    with contextlib.suppress(Exception):
+                        proc.stop(timeout)
+            finally:
+                if self.spotify is not None:
+                    self.spotify.stop()

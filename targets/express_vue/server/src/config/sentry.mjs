@@ -1,0 +1,196 @@
+// The server's Sentry configuration: the plan's per-environment settings (Step 3 of the seed's plan) on
+// today's @sentry/node, in two variants (`seed`: the plan as written; `hardened`: its privacy gaps closed,
+// see targets/README.md) and with one mutant at most (targets/MUTANTS.md).
+// getSentryOptions() is pure over the settings; initSentry() is the only function with side effects.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as Sentry from '@sentry/node';
+import { nodeProfilingIntegration } from '@sentry/profiling-node';
+import { settings as currentSettings } from './env.mjs';
+import { SCRUBBED_HEADERS, filterBreadcrumb, filterEventQueries, removeHeaders } from './scrub.mjs';
+
+// The plan's table. `enabled` for development is decided below (ENABLE_SENTRY).
+const MODES = Object.freeze({
+  production: { tracesSampleRate: 0.1, profilesSampleRate: 0.1, maxBreadcrumbs: 50 },
+  staging: { tracesSampleRate: 0.5, profilesSampleRate: 0.5, maxBreadcrumbs: 100 },
+  development: { tracesSampleRate: 1.0, profilesSampleRate: 1.0, maxBreadcrumbs: 100 },
+});
+
+// The plan's per-mode header removal (seed variant).
+const SEED_HEADERS = Object.freeze({
+  production: ['authorization', 'cookie', 'x-api-key', 'x-forwarded-for'],
+  staging: ['authorization', 'cookie'],
+  development: ['authorization'],
+});
+
+const HEALTH_OR_METRICS = /\/(health|metrics)\b/;
+
+/** The mode's table row; unknown modes behave as development, as in the plan's `default:` branch. */
+export function modeOf(environment) {
+  return Object.hasOwn(MODES, environment) ? environment : 'development';
+}
+
+/** Whether the server SDK sends at all, and why not. */
+export function enabledState(s) {
+  if (!s.dsn) return { enabled: false, reason: 'no SENTRY_DSN' };
+  if (s.environment === 'test') return { enabled: false, reason: 'test environment' };
+  if (modeOf(s.environment) === 'development' && !s.enableSentry && s.mutant !== 'dev-sends-without-flag') {
+    return { enabled: false, reason: 'development without ENABLE_SENTRY=true' };
+  }
+  return { enabled: true, reason: null };
+}
+
+/** Rates after the mode, the mutants that change the mode's base, and the overrides (the kill switch). */
+export function ratesFor(s) {
+  const mode = modeOf(s.environment);
+  let traces = MODES[mode].tracesSampleRate;
+  let profiles = MODES[mode].profilesSampleRate;
+  if (s.mutant === 'traces-rate-full' && mode === 'production') traces = 1.0;
+  if (s.mutant !== 'kill-switch-ignored') {
+    if (s.overrides.tracesSampleRate !== null) traces = s.overrides.tracesSampleRate;
+    if (s.overrides.profilesSampleRate !== null) profiles = s.overrides.profilesSampleRate;
+  }
+  return { tracesSampleRate: traces, profilesSampleRate: profiles };
+}
+
+function busyWait(ms) {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // a synchronous hook cannot await; spinning is what a slow sampler costs
+  }
+}
+
+/** A transport whose HTTP layer reports every answer as a plain 200: rate limits never reach the SDK. */
+function rateLimitBlindTransport(options) {
+  const native = options.url.startsWith('https:') ? https : http;
+  const httpModule = {
+    request(requestOptions, callback) {
+      return native.request(requestOptions, (res) => {
+        res.statusCode = 200;
+        delete res.headers['retry-after'];
+        delete res.headers['x-sentry-rate-limits'];
+        callback(res);
+      });
+    },
+  };
+  return Sentry.makeNodeTransport({ ...options, httpModule });
+}
+
+/** The headers, and what SDK 11 derives from them elsewhere: parsed cookies and the client's IP. */
+function scrubHeaders(event) {
+  removeHeaders(event, SCRUBBED_HEADERS);
+  if (event.request) delete event.request.cookies;
+  if (event.user) delete event.user.ip_address;
+}
+
+/** What the hardened variant removes from every event and transaction, less what a mutant keeps. */
+function hardenedScrub(s) {
+  return (event) => {
+    if (s.mutant !== 'headers-not-scrubbed') scrubHeaders(event);
+    if (s.mutant !== 'query-tokens-kept') filterEventQueries(event);
+    if (s.mutant !== 'request-bodies-sent' && event.request) delete event.request.data;
+    return event;
+  };
+}
+
+function hardenedBeforeSend(s, mode) {
+  const scrub = hardenedScrub(s);
+  return (event) => {
+    if (mode === 'production' && s.mutant !== 'health-errors-kept' && event.request?.url?.includes('/health')) {
+      return null;
+    }
+    return scrub(event);
+  };
+}
+
+function hardenedBeforeSendTransaction(s) {
+  const scrub = hardenedScrub(s);
+  return (event) => {
+    if (s.mutant !== 'health-transactions-kept' && HEALTH_OR_METRICS.test(event.transaction ?? '')) return null;
+    return scrub(event);
+  };
+}
+
+function seedBeforeSend(mode) {
+  const headers = SEED_HEADERS[mode];
+  return (event) => {
+    if (event.request?.headers) {
+      for (const name of headers) delete event.request.headers[name];
+    }
+    if (mode === 'production' && event.request?.url?.includes('/health')) return null;
+    return event;
+  };
+}
+
+/** The options handed to Sentry.init (null when the SDK stays off). Pure over the settings. */
+export function getSentryOptions(s = currentSettings()) {
+  const state = enabledState(s);
+  if (!state.enabled) return null;
+  const mode = modeOf(s.environment);
+  const { tracesSampleRate, profilesSampleRate } = ratesFor(s);
+  const hardened = s.variant === 'hardened';
+  const options = {
+    dsn: s.dsn,
+    environment: s.mutant === 'wrong-environment' ? 'development' : s.environment,
+    release: s.mutant === 'no-release' ? undefined : (s.release ?? undefined),
+    // The gate's checks read transactions, so spans are sent as the plan's SDK sent them.
+    traceLifecycle: 'static',
+    tracesSampleRate,
+    // @sentry/node 11 replaced profilesSampleRate by a per-process session rate and a lifecycle.
+    profileSessionSampleRate: profilesSampleRate,
+    profileLifecycle: 'trace',
+    maxBreadcrumbs: mode === 'production' && s.mutant === 'breadcrumbs-unbounded' ? 100 : MODES[mode].maxBreadcrumbs,
+    integrations: [
+      ...(s.mutant === 'profiling-off' ? [] : [nodeProfilingIntegration()]),
+      // "A logged error" reaches Sentry as in the Python twin, whose logging integration does this.
+      Sentry.captureConsoleIntegration({ levels: ['error'] }),
+    ],
+    beforeSend: hardened ? hardenedBeforeSend(s, mode) : seedBeforeSend(mode),
+  };
+  if (hardened) {
+    options.beforeSendTransaction = hardenedBeforeSendTransaction(s);
+    if (s.mutant !== 'query-tokens-kept') options.beforeBreadcrumb = (crumb) => filterBreadcrumb(crumb);
+    const headersKept = s.mutant === 'headers-not-scrubbed';
+    options.dataCollection = {
+      // userInfo also decides whether IP headers (X-Forwarded-For, X-Real-IP, …) are kept in request headers.
+      userInfo: headersKept,
+      cookies: headersKept,
+      httpHeaders: headersKept ? true : { request: { deny: [...SCRUBBED_HEADERS] }, response: true },
+      ...(s.mutant === 'request-bodies-sent' ? {} : { httpBodies: [] }),
+      urlQueryParams: s.mutant === 'query-tokens-kept' ? true : { allow: [] },
+      stackFrameVariables: false,
+    };
+  }
+  if (s.mutant === 'slow-traces-sampler') {
+    delete options.tracesSampleRate;
+    const delay = s.mutantDelayMs;
+    options.tracesSampler = ({ inheritOrSampleWith }) => {
+      busyWait(delay);
+      return inheritOrSampleWith(tracesSampleRate);
+    };
+  }
+  if (s.mutant === 'rate-limits-ignored') options.transport = rateLimitBlindTransport;
+  return options;
+}
+
+let initialized = false;
+
+/** Initialise the SDK once (from instrument.mjs, before anything else is imported). */
+export function initSentry(s = currentSettings()) {
+  const options = getSentryOptions(s);
+  if (options === null) {
+    console.log(`Sentry disabled: ${enabledState(s).reason}`);
+    return false;
+  }
+  // The SDK falls back to the SENTRY_RELEASE variable when `release` is unset; the mutant means "no release".
+  if (s.mutant === 'no-release') delete process.env.SENTRY_RELEASE;
+  Sentry.init(options);
+  initialized = true;
+  console.log(`Sentry initialized for ${options.environment} environment (${s.variant}${s.mutant ? `, mutant ${s.mutant}` : ''})`);
+  return true;
+}
+
+export function sentryEnabled() {
+  return initialized;
+}

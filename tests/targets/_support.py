@@ -1,0 +1,90 @@
+"""Helpers shared by the target tests: find a test's own events and read what their envelopes declared."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from harness.envelope import parse_envelope
+from harness.ingest import IngestClient, ProjectHandle, StoredItem
+from harness.targets._paths import TARGETS_DIR
+
+T = TypeVar("T")
+MUTANTS_MD = TARGETS_DIR / "MUTANTS.md"
+
+
+def catalogue() -> list[dict[str, str]]:
+    """The rows of targets/MUTANTS.md's table, as dicts keyed by its header."""
+    rows = [line for line in MUTANTS_MD.read_text().splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in rows[0].strip("|").split("|")]
+    return [
+        dict(zip(header, (c.strip() for c in row.strip("|").split("|", len(header) - 1)), strict=True))
+        for row in rows[1:]
+        if not set(row.replace("|", "").strip()) <= {"-", " "}
+    ]
+
+
+def new_marker(label: str) -> str:
+    return f"{label}-{uuid.uuid4().hex[:12]}"
+
+
+def tags_of(event: dict[str, Any]) -> dict[str, str]:
+    """Tags as a dict, whichever of Sentry's two shapes (dict, or list of pairs) the SDK sent."""
+    tags = event.get("tags") or {}
+    return dict(tags) if isinstance(tags, dict) else {k: v for k, v in tags}
+
+
+def marked(items: list[StoredItem], marker: str) -> list[dict[str, Any]]:
+    """Payloads of events/transactions tagged ``gate.marker=<marker>`` or mentioning it in their message."""
+    found = []
+    for item in items:
+        if item.type not in ("event", "transaction"):
+            continue
+        payload = item.json()
+        if tags_of(payload).get("gate.marker") == marker or marker in _messages(payload):
+            found.append(payload)
+    return found
+
+
+def _messages(event: dict[str, Any]) -> str:
+    parts = [str(event.get("message") or ""), str((event.get("logentry") or {}).get("message") or "")]
+    parts += [str(v.get("value")) for v in (event.get("exception") or {}).get("values") or []]
+    return " ".join(parts)
+
+
+def wait_marked(project: ProjectHandle, marker: str, type: str = "event", timeout: float = 10.0) -> dict[str, Any]:
+    """The first ``type`` item of ``project`` carrying ``marker``, long-polling for more until a deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        items = project.items(type=type)
+        found = marked(items, marker)
+        if found:
+            return found[0]
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"no {type} marked {marker!r} in project {project.id} within {timeout:g} s: {items}")
+        with contextlib.suppress(TimeoutError):  # one last look above, then fail with what is stored
+            project.wait_for_items(type=type, count=len(items) + 1, timeout=remaining)
+
+
+def stored_item_for(project: ProjectHandle, marker: str, type: str = "event") -> StoredItem:
+    for item in project.items(type=type):
+        if marked([item], marker):
+            return item
+    raise AssertionError(f"no {type} marked {marker!r} in project {project.id}")
+
+
+def envelope_headers(ingest: IngestClient, item: StoredItem) -> dict[str, Any]:
+    """The headers of the envelope that carried ``item`` (``trace`` holds the dynamic sampling context)."""
+    headers: dict[str, Any] = parse_envelope(ingest.request_body(item.request_id, decoded=True)).headers
+    return headers
+
+
+def in_parallel(*calls: Callable[[], T]) -> list[T]:
+    """Run independent blocking calls (target starts, slow requests) side by side; results in order."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [f.result() for f in [pool.submit(c) for c in calls]]
