@@ -128,10 +128,8 @@ def build(*variants: str) -> str:
 
 def test_build_is_cached_and_lists_throw_sites(node: str) -> None:
     build()  # a no-op after `make`; builds when the sources changed since
-    started = time.monotonic()
     out = build()
-    assert "up to date client/dist" in out, out
-    assert time.monotonic() - started < 5
+    assert "up to date client/dist" in out, out  # the second call rebuilt nothing
     check = subprocess.run(
         [node, "scripts/throw-sites.mjs", "--check"], cwd=CLIENT, capture_output=True, text=True, check=False
     )
@@ -390,7 +388,7 @@ def settled(target: Target) -> None:
 
 
 def test_production_contract(production: Target, sentry_ingest: IngestClient) -> None:
-    assert production.startup_seconds < 5, f"healthy after {production.startup_seconds:.2f} s"
+    # time to healthy is measured by benchmarks/target_startup.py, not asserted here
     process = production.process
     assert process is not None
     assert re.search(r"^READY http://127\.0\.0\.1:\d+$", process.log_path.read_text(), re.M)
