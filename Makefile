@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
-NODE_CLIENTS := $(wildcard tests/sdk_clients/*/package-lock.json)
+NODE_CLIENTS := $(wildcard tests/sdk_clients/*/package-lock.json tests/release/*/package-lock.json)
 PYTEST_ARGS ?=
 
 
@@ -26,7 +26,7 @@ install: install-python install-node install-browser targets
 
 # The bundled reference targets (npm ci from lockfiles and the client build, each only when its inputs changed).
 targets:
-	bash targets/express_vue/build.sh
+	bash targets/express_vue/build.sh default maps-referenced no-debug-ids stale-maps
 
 install-python: $(STAMPS)/python
 $(STAMPS)/python: pyproject.toml
@@ -54,11 +54,15 @@ install-node:
 install-browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  echo "installing Debian chromium"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
 bench: install-python
 	$(PY) benchmarks/ingest_throughput.py
+	$(PY) benchmarks/ingest_bomb.py
+	$(PY) benchmarks/target_startup.py
+	$(PY) benchmarks/release_flow.py
 
 clean:
 	rm -rf $(STAMPS) reports .sentry-gate

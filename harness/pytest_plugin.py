@@ -6,6 +6,8 @@
   ingest). ``--gate-ingest-url URL`` or ``SENTRY_GATE_INGEST_URL`` uses a running one instead.
 - ``sentry_ingest`` (session): an `IngestClient` for it.
 - ``sentry_project`` (function): a fresh project (its own DSN) per test; isolation without resets.
+- ``gate_check`` (session): ``gate_check(result)`` records a `CheckResult` for the report
+  (``--gate-results FILE``) and fails the test on FAIL, skips it on INCONCLUSIVE.
 - ``gate_redactor`` (function): register secrets a test plants; attachments are redacted with it.
 - ``target_factory`` / ``target`` (module): bundled reference targets wired to the ingest
   (see `harness.targets.fixtures`).
@@ -18,15 +20,29 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import orjson
 import pytest
 
+from harness.checks import CheckRecorder
 from harness.ingest import IngestClient, IngestProcess, ProjectHandle, start_ingest
 from harness.redact import Redactor
+from harness.release.fixtures import sentry_cli, sentry_org, sentry_webapi
 from harness.targets.fixtures import TARGET_MARKER, target, target_factory
 
-__all__ = ["gate_redactor", "sentry_ingest", "sentry_ingest_process", "sentry_project", "target", "target_factory"]
+__all__ = [
+    "gate_check",
+    "gate_redactor",
+    "sentry_cli",
+    "sentry_ingest",
+    "sentry_ingest_process",
+    "sentry_org",
+    "sentry_project",
+    "sentry_webapi",
+    "target",
+    "target_factory",
+]
 
 _STARTED: list[IngestProcess] = []
 
@@ -38,6 +54,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sentry-gate")
     group.addoption("--gate-ingest-url", default=None, help="use a running sentry-gate ingest instead of starting one")
+    group.addoption(
+        "--gate-results",
+        default=None,
+        type=Path,
+        help="append every check result (JSON lines) to this file, for the gate's report",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +86,13 @@ def sentry_ingest(request: pytest.FixtureRequest) -> Iterator[IngestClient]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def gate_check(request: pytest.FixtureRequest) -> CheckRecorder:
+    """``gate_check(result)``: record a check's result for the report; FAIL fails the test."""
+    path = request.config.getoption("gate_results")
+    return CheckRecorder(Path(path) if path else None)
 
 
 @pytest.fixture

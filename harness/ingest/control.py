@@ -111,7 +111,10 @@ class _ControlGuard:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.state.control_token is not None:
+        path = scope.get("path", "")
+        web_api = path.startswith("/api/0/") and not path.startswith("/api/0/_gate/")
+        # The web API authenticates sentry-cli's own bearer tokens; the guard is for the control API.
+        if scope["type"] == "http" and self.state.control_token is not None and not web_api:
             client = scope.get("client")
             if not (client and is_loopback(client[0])):
                 token = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")

@@ -1,0 +1,59 @@
+"""Fixtures for the release tests: the web-API fixtures, the fixture client's builds, a Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.release.browser import CHROMIUM, chromium
+from tests.release._client import ESBUILD, build_fixture
+
+__all__ = ["builds", "chromium_browser", "fresh_copy"]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: the make targets must have installed it)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The fixture client built three ways: ``hardened`` (hidden maps), ``stale`` (shifted lines),
+    ``referenced`` (maps linked from the bundles). Read-only: copy with ``fresh_copy`` before injecting."""
+    if not ESBUILD.exists():
+        _unavailable("tests/release/fixture_client has no node_modules: run `make install-node`")
+    root = tmp_path_factory.mktemp("fixture-builds")
+    return {
+        "hardened": build_fixture(root / "hardened"),
+        "stale": build_fixture(root / "stale", shift=7),
+        "referenced": build_fixture(root / "referenced", referenced_maps=True),
+    }
+
+
+@pytest.fixture
+def fresh_copy(tmp_path: Path, builds: dict[str, Path]) -> Any:
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        n = 1
+        while target.exists():
+            n += 1
+            target = tmp_path / f"{name}-{n}"
+        shutil.copytree(builds[name], target)
+        return target
+
+    return copy
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"no {CHROMIUM} (Debian's chromium package)")
+    pytest.importorskip("playwright.sync_api")
+    with chromium() as browser:
+        yield browser
