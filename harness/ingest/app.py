@@ -236,7 +236,7 @@ class IngestApp:
                 outcome_status, reason = outcome.status, outcome.reason
                 envelope, event_id = outcome.envelope, outcome.event_id
 
-        decision = state.faults.decide(project, received_at, state.rng)
+        decision = state.faults.decide(received_at, state.rng, project=project)
         if decision.delay_s > 0:
             await asyncio.sleep(decision.delay_s)  # sleep-ok: an injected latency fault, not synchronisation
         fault = decision.fault

@@ -1,9 +1,10 @@
 """Scripted ingest faults: what a test asks the fake Sentry to do instead of answering 200.
 
 Pure data and selection; the app applies the chosen fault. Time and randomness are passed in so
-selection is testable. A fault applies per project or globally, for a duration and/or a number of
-requests, with a probability. ``latency`` faults add delay and let the request go on; the other
-kinds (``status``, ``reset``, ``blackhole``) decide the answer, first match wins.
+selection is testable. A fault applies to the requests its selectors match (the ingest selects by
+``project``; the web API by ``endpoint``, ``org`` and ``method``; an absent selector matches all),
+for a duration and/or a number of requests, with a probability. ``latency`` faults add delay and
+let the request go on; the other kinds decide the answer, first match wins.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ KINDS = ("status", "latency", "reset", "blackhole")
 class Fault:
     id: int
     kind: str
-    project: int | None = None
+    where: dict[str, Any] = field(default_factory=dict)
+    """Selectors: the request attributes this fault applies to, e.g. ``{"project": 7}``."""
     status: int = 500
     retry_after: float | None = None
     rate_limits: str | None = None
@@ -36,8 +38,13 @@ class Fault:
     def active(self, now: float) -> bool:
         return (self.remaining is None or self.remaining > 0) and (self.until is None or now < self.until)
 
-    def applies_to(self, project: int | None) -> bool:
-        return self.project is None or self.project == project
+    @property
+    def project(self) -> int | None:
+        value = self.where.get("project")
+        return int(value) if value is not None else None
+
+    def applies_to(self, attrs: Mapping[str, Any]) -> bool:
+        return all(attrs.get(key) == value for key, value in self.where.items())
 
     def response_headers(self) -> dict[str, str]:
         headers: dict[str, str] = {}
@@ -51,7 +58,7 @@ class Fault:
         return {
             "id": self.id,
             "kind": self.kind,
-            "project": self.project,
+            **self.where,
             "status": self.status,
             "retry_after": self.retry_after,
             "rate_limits": self.rate_limits,
@@ -63,11 +70,18 @@ class Fault:
         }
 
 
-def fault_from_spec(spec: Mapping[str, Any], *, fault_id: int, now: float) -> Fault:
-    """Validate a control-API fault spec; raises ValueError with a message a user can act on."""
+def fault_from_spec(
+    spec: Mapping[str, Any],
+    *,
+    fault_id: int,
+    now: float,
+    kinds: tuple[str, ...] = KINDS,
+    selectors: tuple[str, ...] = ("project",),
+) -> Fault:
+    """Validate a fault spec; raises ValueError with a message a user can act on."""
     kind = str(spec.get("kind", "status"))
-    if kind not in KINDS:
-        raise ValueError(f"fault kind {kind!r} is not one of {KINDS}")
+    if kind not in kinds:
+        raise ValueError(f"fault kind {kind!r} is not one of {kinds}")
     status = int(spec.get("status", 429 if spec.get("rate_limits") or spec.get("retry_after") else 500))
     if kind == "status" and not 400 <= status <= 599:
         raise ValueError("a status fault needs a 4xx or 5xx 'status'")
@@ -82,11 +96,13 @@ def fault_from_spec(spec: Mapping[str, Any], *, fault_id: int, now: float) -> Fa
         raise ValueError("'duration' must be positive seconds")
     if kind == "blackhole" and duration is None and count is None:
         raise ValueError("a blackhole needs a 'duration' or 'count' so held requests are released")
-    project = spec.get("project")
+    where = {key: spec[key] for key in selectors if spec.get(key) is not None}
+    if "project" in where:
+        where["project"] = int(where["project"])
     return Fault(
         id=fault_id,
         kind=kind,
-        project=int(project) if project is not None else None,
+        where=where,
         status=status,
         retry_after=float(spec["retry_after"]) if spec.get("retry_after") is not None else None,
         rate_limits=str(spec["rate_limits"]) if spec.get("rate_limits") is not None else None,
@@ -106,15 +122,21 @@ class Decision:
 
 @dataclass
 class FaultSet:
-    """The faults in force. Thread-safe: the control API and the request path share it."""
+    """The faults in force. Thread-safe: the control API and the request path share it.
+
+    ``kinds`` and ``selectors`` say what this set's owner can apply and match on (the ingest:
+    every kind, by project; the web API: status/latency/reset, by endpoint, org and method).
+    """
 
     faults: list[Fault] = field(default_factory=list)
+    kinds: tuple[str, ...] = KINDS
+    selectors: tuple[str, ...] = ("project",)
     _next_id: int = 1
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, spec: Mapping[str, Any], now: float) -> Fault:
         with self._lock:
-            fault = fault_from_spec(spec, fault_id=self._next_id, now=now)
+            fault = fault_from_spec(spec, fault_id=self._next_id, now=now, kinds=self.kinds, selectors=self.selectors)
             self._next_id += 1
             self.faults.append(fault)
             return fault
@@ -129,14 +151,14 @@ class FaultSet:
         with self._lock:
             return [dict(f.as_dict(), active=f.active(now)) for f in self.faults]
 
-    def decide(self, project: int | None, now: float, rng: random.Random) -> Decision:
-        """Pick what happens to one request. Cheap when no fault is set (the hot path's case)."""
+    def decide(self, now: float, rng: random.Random, **attrs: Any) -> Decision:
+        """Pick what happens to one request with these attributes. Cheap when no fault is set (the hot path)."""
         if not self.faults:
             return Decision()
         decision = Decision()
         with self._lock:
             for fault in self.faults:
-                if not (fault.applies_to(project) and fault.active(now)):
+                if not (fault.applies_to(attrs) and fault.active(now)):
                     continue
                 if fault.probability < 1.0 and rng.random() >= fault.probability:
                     continue

@@ -73,11 +73,11 @@ class Front:
             await send(message)
 
         try:
-            decision = self.api.faults.decide(endpoint, org, method, received_at, self.api.rng)
+            decision = self.api.faults.decide(received_at, self.api.rng, endpoint=endpoint, org=org, method=method)
             if decision.delay_s > 0:
                 await asyncio.sleep(decision.delay_s)  # sleep-ok: an injected latency fault, not synchronisation
             if decision.fault is not None:
-                fault = decision.fault.fault
+                fault = decision.fault
                 fault_id = fault.id
                 reason = f"fault {fault.id}: {fault.kind}"
                 if fault.kind == "reset" and _abort(scope):

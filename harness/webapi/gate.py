@@ -53,7 +53,7 @@ def gate_routes(api: WebApi) -> list[Route]:
             return _json(api.faults.listing(now))
         if request.method == "DELETE":
             fid = request.path_params.get("fid")
-            return _json({"removed": api.faults.remove(int(fid) if fid is not None else None)})
+            return _json({"removed": [f.id for f in api.faults.remove(int(fid) if fid is not None else None)]})
         spec = await _body_json(request)
         try:
             if not isinstance(spec, dict):

@@ -6,7 +6,7 @@ from harness.ingest.faults import FaultSet, fault_from_spec
 
 
 def test_no_faults_is_a_plain_decision() -> None:
-    decision = FaultSet().decide(1, 0.0, random.Random(0))
+    decision = FaultSet().decide(0.0, random.Random(0), project=1)
     assert decision.fault is None
     assert decision.delay_s == 0
 
@@ -15,23 +15,23 @@ def test_count_limited_fault_expires() -> None:
     faults = FaultSet()
     faults.add({"kind": "status", "status": 503, "count": 2}, now=0.0)
     rng = random.Random(0)
-    assert [faults.decide(1, 1.0, rng).fault is not None for _ in range(3)] == [True, True, False]
+    assert [faults.decide(1.0, rng, project=1).fault is not None for _ in range(3)] == [True, True, False]
 
 
 def test_duration_and_project_scope() -> None:
     faults = FaultSet()
     faults.add({"kind": "status", "status": 500, "duration": 10, "project": 7}, now=100.0)
     rng = random.Random(0)
-    assert faults.decide(8, 101.0, rng).fault is None
-    assert faults.decide(7, 101.0, rng).fault is not None
-    assert faults.decide(7, 111.0, rng).fault is None
+    assert faults.decide(101.0, rng, project=8).fault is None
+    assert faults.decide(101.0, rng, project=7).fault is not None
+    assert faults.decide(111.0, rng, project=7).fault is None
 
 
 def test_latency_adds_up_and_lets_a_terminal_fault_decide() -> None:
     faults = FaultSet()
     faults.add({"kind": "latency", "latency_ms": 200}, now=0.0)
     faults.add({"kind": "status", "status": 429, "retry_after": 30, "rate_limits": "30:transaction:key"}, now=0.0)
-    decision = faults.decide(1, 0.0, random.Random(0))
+    decision = faults.decide(0.0, random.Random(0), project=1)
     assert decision.delay_s == pytest.approx(0.2)
     assert decision.fault is not None
     assert decision.fault.response_headers() == {"retry-after": "30", "x-sentry-rate-limits": "30:transaction:key"}
@@ -41,7 +41,7 @@ def test_probability_is_honoured_over_many_requests() -> None:
     faults = FaultSet()
     faults.add({"kind": "status", "status": 500, "probability": 0.5}, now=0.0)
     rng = random.Random(1234)
-    hits = sum(faults.decide(1, 0.0, rng).fault is not None for _ in range(2000))
+    hits = sum(faults.decide(0.0, rng, project=1).fault is not None for _ in range(2000))
     assert 900 < hits < 1100
 
 

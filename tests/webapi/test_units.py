@@ -171,12 +171,12 @@ def test_web_faults_select_by_endpoint_org_and_count() -> None:
     faults.add({"kind": "latency", "latency_ms": 50}, now=0.0)
     faults.add({"status": 503, "endpoint": "assemble", "org": "acme", "count": 1}, now=0.0)
     rng = random.Random(0)
-    assert faults.decide("releases", "acme", "POST", 1.0, rng).fault is None
-    assert faults.decide("assemble", "other", "POST", 1.0, rng).fault is None
-    decision = faults.decide("assemble", "acme", "POST", 1.0, rng)
+    assert faults.decide(1.0, rng, endpoint="releases", org="acme", method="POST").fault is None
+    assert faults.decide(1.0, rng, endpoint="assemble", org="other", method="POST").fault is None
+    decision = faults.decide(1.0, rng, endpoint="assemble", org="acme", method="POST")
     assert decision.fault is not None
     assert decision.delay_s == pytest.approx(0.05)
-    assert faults.decide("assemble", "acme", "POST", 1.0, rng).fault is None  # count used up
+    assert faults.decide(1.0, rng, endpoint="assemble", org="acme", method="POST").fault is None  # count used up
     with pytest.raises(ValueError, match="endpoint"):
         faults.add({"status": 503, "endpoint": "nope"}, now=0.0)
     with pytest.raises(ValueError, match="kind"):
