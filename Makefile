@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
-NODE_CLIENTS := $(wildcard tests/sdk_clients/*/package-lock.json tests/release/*/package-lock.json)
+NODE_CLIENTS := $(wildcard tests/sdk_clients/*/package-lock.json tests/release/*/package-lock.json tests/replay/*/package-lock.json)
 PYTEST_ARGS ?=
 
 
@@ -63,6 +63,7 @@ bench: install-python
 	$(PY) benchmarks/ingest_bomb.py
 	$(PY) benchmarks/target_startup.py
 	$(PY) benchmarks/release_flow.py
+	$(PY) benchmarks/privacy_scan.py
 
 clean:
 	rm -rf $(STAMPS) reports .sentry-gate

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from harness.cli import ingest_cmd, run_cmd
+from harness.privacy import audit as audit_cmd
 from harness.release import command as release_cmd
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest_cmd.register(sub)
     run_cmd.register(sub)
     release_cmd.register(sub)
+    audit_cmd.register(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""Privacy audit: canaries, the multi-encoding scanner, and (later) Relay's own PII rules."""
+"""Privacy audit: canaries, the multi-encoding scanner, the store-wide scan, Relay's own PII rules, replay checks."""
 
 from harness.privacy.canaries import KINDS, Canary, CanaryFactory
 from harness.privacy.encodings import forms

@@ -108,6 +108,21 @@ def filter_event_queries(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+SENSITIVE_NAME_PARTS: Final = ("auth", "cookie", "key", "token", "secret", "session", "password", "csrf", "sid")
+"""Header names containing any of these are masked: the Node SDK masks such names by default, sentry-sdk
+only exact names, so without this a custom ``X-Session-Token`` header reached Sentry in clear."""
+
+
+def mask_sensitive_headers(event: dict[str, Any]) -> None:
+    """Replace the value of every header whose name looks secret with ``[Filtered]``; in place."""
+    request = event.get("request")
+    headers = request.get("headers") if isinstance(request, dict) else None
+    if isinstance(headers, dict):
+        for key in headers:
+            if isinstance(key, str) and any(part in key.lower() for part in SENSITIVE_NAME_PARTS):
+                headers[key] = FILTERED
+
+
 def remove_headers(event: dict[str, Any], names: tuple[str, ...]) -> None:
     """Delete the named headers (case-insensitively) from an event's request; in place."""
     request = event.get("request")

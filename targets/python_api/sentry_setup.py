@@ -23,7 +23,7 @@ from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.scrubber import EventScrubber
 from sentry_sdk.transport import HttpTransport
 
-from .scrub import SCRUBBED_HEADERS, filter_breadcrumb, filter_event_queries, remove_headers
+from .scrub import SCRUBBED_HEADERS, filter_breadcrumb, filter_event_queries, mask_sensitive_headers, remove_headers
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -100,8 +100,12 @@ def _before_send(settings: Settings) -> Callable[[dict[str, Any], Any], dict[str
     drop_health = mode.drop_health_errors and not settings.is_mutant("health-errors-kept")
     drop_bodies = hardened and not settings.is_mutant("request-bodies-sent")
 
+    mask_headers = hardened and not settings.is_mutant("headers-not-scrubbed")
+
     def before_send(event: dict[str, Any], _hint: Any) -> dict[str, Any] | None:
         remove_headers(event, removed)
+        if mask_headers:
+            mask_sensitive_headers(event)
         request = event.get("request")
         url = request.get("url") if isinstance(request, dict) else None
         if drop_health and isinstance(url, str) and "/health" in url:
@@ -119,11 +123,15 @@ def _before_send_transaction(settings: Settings) -> Callable[[dict[str, Any], An
     removed = () if settings.is_mutant("headers-not-scrubbed") else (*SCRUBBED_HEADERS, *_GATE_HEADERS)
     drop_bodies = not settings.is_mutant("request-bodies-sent")
 
+    mask_headers = settings.variant == "hardened" and not settings.is_mutant("headers-not-scrubbed")
+
     def before_send_transaction(event: dict[str, Any], _hint: Any) -> dict[str, Any] | None:
         name = event.get("transaction")
         if drop_health and isinstance(name, str) and _HEALTH_OR_METRICS.search(name):
             return None
         remove_headers(event, removed)
+        if mask_headers:
+            mask_sensitive_headers(event)
         if drop_bodies:
             _remove_body(event)
         return filter_event_queries(event) if filter_queries else event

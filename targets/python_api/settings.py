@@ -43,6 +43,7 @@ MUTANTS: Final = (
     "replay-block-ignored",
     "replay-network-authorization",
     "replay-network-bodies",
+    "url-fragment-kept",
     "maps-served-publicly",
     "maps-referenced",
     "no-debug-ids",

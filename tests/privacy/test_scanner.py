@@ -1,12 +1,13 @@
 import base64
 import json
+from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.privacy import CanaryFactory, Scanner, locate_in_json
+from harness.privacy import CanaryFactory, Hit, Scanner, locate_in_json
 from harness.privacy.encodings import forms
 
 FACTORY = CanaryFactory()
@@ -78,3 +79,29 @@ def test_forms_never_include_short_base64_cores() -> None:
 def test_empty_scanner() -> None:
     assert Scanner([]).scan_text("anything") == []
     assert not Scanner([]).contains_any(b"anything")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["plain", "json", "url", "b64", "lower", "noise"]), min_size=1, max_size=6))
+def test_the_fast_backend_reports_what_pyahocorasick_reports(parts: list[str]) -> None:
+    """The DFA over bytes (ahocorasick_rs) and the character automaton agree hit for hit."""
+    pytest.importorskip("ahocorasick_rs")
+    canaries = [FACTORY.make(kind) for kind in ("password", "email", "jwt", "name")]
+    encode: dict[str, Callable[[str], str]] = {
+        "plain": lambda v: v,
+        "json": lambda v: json.dumps(v)[1:-1],
+        "url": lambda v: quote(v, safe=""),
+        "b64": lambda v: base64.b64encode(b"xy" + v.encode()).decode(),
+        "lower": lambda v: v.lower(),
+        "noise": lambda v: "noise ünïcode ",
+    }
+    data = " | ".join(encode[p](canaries[i % len(canaries)].value) for i, p in enumerate(parts)).encode()
+    fast, slow = Scanner(canaries), Scanner(canaries, fast=False)
+    assert fast.backend.startswith("ahocorasick_rs")
+    assert slow.backend == "pyahocorasick"
+
+    def key(hit: Hit) -> tuple[int, int, str, str]:
+        return (hit.start, hit.end, hit.label, hit.encoding)
+
+    assert sorted(map(key, fast.scan_bytes(data))) == sorted(map(key, slow.scan_bytes(data)))
+    assert fast.contains_any(data) == slow.contains_any(data)

@@ -1021,6 +1021,7 @@ FILTER_CASES = {
 
 def test_every_client_mutant_has_a_demonstration() -> None:
     covered = set(CLIENT_CASES) | set(FILTER_CASES) | {m for m in REPLAY_CASES if m} | {"query-tokens-kept"}
+    covered |= {"url-fragment-kept"}  # shown by tests/privacy/test_replay_mutants.py
     assert covered == {r["name"] for r in catalogue() if r["client"] == "yes"}
 
 

@@ -1,3 +1,4 @@
+import './strip-fragment.js'; // first: before the router reads the location
 import { createApp } from 'vue';
 import App from './App.vue';
 import { router } from './router.js';

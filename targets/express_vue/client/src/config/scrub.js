@@ -1,5 +1,5 @@
 // Query-string scrubbing of the hardened variant (the page's copy of the server's scrub.mjs): every query
-// value becomes [Filtered], keys stay. Pure functions; odd shapes pass through untouched.
+// value becomes [Filtered], keys stay; URL fragments are dropped. Pure functions; odd shapes pass through untouched.
 
 export const FILTERED = '[Filtered]';
 
@@ -13,15 +13,17 @@ export function filterQueryString(query) {
 
 export function filterUrl(url) {
   if (typeof url !== 'string') return url;
-  const q = url.indexOf('?');
-  if (q === -1) return url;
-  const hash = url.indexOf('#', q);
-  return `${url.slice(0, q)}?${filterQueryString(hash === -1 ? url.slice(q + 1) : url.slice(q + 1, hash))}`;
+  // Fragments never leave the page: an OAuth implicit flow's #access_token travels there.
+  const hash = url.indexOf('#');
+  const bare = hash === -1 ? url : url.slice(0, hash);
+  const q = bare.indexOf('?');
+  if (q === -1) return bare;
+  return `${bare.slice(0, q)}?${filterQueryString(bare.slice(q + 1))}`;
 }
 
 export function filterUrlsInText(text) {
-  if (typeof text !== 'string' || !text.includes('?')) return text;
-  return text.replace(/((?:https?:\/\/[^\s?#"']+)?\/[^\s?#"']*)\?([^\s#"']*)/g, (_m, p, q) => `${p}?${filterQueryString(q)}`);
+  if (typeof text !== 'string' || !(text.includes('?') || text.includes('#'))) return text;
+  return text.replace(/(\/[^\s?#"']*(?:\?[^\s#"']*)?)#[^\s"']*/g, '$1').replace(/((?:https?:\/\/[^\s?#"']+)?\/[^\s?#"']*)\?([^\s#"']*)/g, (_m, p, q) => `${p}?${filterQueryString(q)}`);
 }
 
 const URL_KEYS = ['url', 'http.url', 'url.full', 'from', 'to', 'http.target'];

@@ -77,6 +77,17 @@ export function getSentryConfig(injected) {
   };
 }
 
+/** A recording event without URL fragments in its performance-span description and URLs. */
+export function stripFragments(event) {
+  const payload = event?.data?.payload;
+  if (payload && typeof payload === 'object') {
+    for (const key of ['description', 'url', 'to', 'from']) {
+      if (typeof payload[key] === 'string') payload[key] = payload[key].replace(/#.*$/, '');
+    }
+  }
+  return event;
+}
+
 /** replayIntegration options: the plan's (seed) or hardened, then the replay mutants. */
 export function replayOptions(config, origin) {
   const broken = mutantOf(config);
@@ -105,7 +116,12 @@ export function replayOptions(config, origin) {
         networkCaptureBodies: true,
         networkRequestHeaders: [],
         networkResponseHeaders: [],
+        // The browser's navigation timing entry keeps the URL the page was opened with, fragment
+        // included (an OAuth implicit flow's #access_token), and the page cannot rewrite it; replay
+        // records it as a performance span, so drop fragments from what the recording keeps.
+        beforeAddRecordingEvent: stripFragments,
       };
+  if (broken('url-fragment-kept')) delete options.beforeAddRecordingEvent;
   if (broken('replay-inputs-unmasked')) options.maskAllInputs = false;
   if (broken('replay-text-unmasked')) {
     options.maskAllText = false;

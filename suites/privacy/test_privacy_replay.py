@@ -1,0 +1,227 @@
+"""Replay privacy checks in Chromium against the bundled Express + Vue target.
+
+One target, one Chromium; one tab per variant (``hardened``, ``seed`` and the client's replay mutants
+named in ``GATE_REPLAY_VARIANTS``, comma-separated; default ``hardened``). Each tab gets the injected
+config patched by an init script (the variant or mutant, replay session sampling at 1.0), types
+canaries into the login form, reaches the profile (which renders the fake Spotify's canary name and
+email), visits the media page (``.sentry-block``, ``.sentry-mask``), waits until the replay is older
+than the SDK's 5 s minimum, and flushes. Every segment of the tab's replay is decoded and checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.checks import CheckRecorder
+from harness.envelope import ReplayRecording
+from harness.ingest import ProjectHandle
+from harness.privacy import CanaryFactory, Scanner
+from harness.privacy import replay_checks as rc
+from harness.privacy.canaries import Canary
+from harness.privacy.store_scan import scan_project
+from harness.release.browser import CHROMIUM, chromium
+from harness.results import MaskedLocation
+from harness.targets.fixtures import TargetFactory
+from harness.targets.target import Target
+
+from .test_privacy_server import dump_canaries
+
+PATCH_CONFIG = """(() => {
+  const patch = PATCH;
+  let value;
+  Object.defineProperty(window, '__GATE_CONFIG__', {
+    configurable: true,
+    get() { return value; },
+    set(v) { value = { ...v, ...patch, overrides: { ...(v.overrides || {}), ...(patch.overrides || {}) } }; },
+  });
+})()"""
+
+
+def _variants() -> list[str]:
+    raw = os.environ.get("GATE_REPLAY_VARIANTS") or ""
+    return [v.strip() for v in raw.split(",") if v.strip()] or ["hardened"]
+
+
+@dataclass
+class Recorded:
+    variant: str
+    events: list[dict[str, Any]]
+    canaries: rc.ReplayCanaries
+    hits: list[rc.ReplayHit]
+    store: list[MaskedLocation]
+    store_fragment: list[MaskedLocation]
+    scanned_requests: int = 0
+
+
+def _config(variant: str) -> dict[str, Any]:
+    config: dict[str, Any] = {"overrides": {"replaysSessionSampleRate": 1.0}}
+    if variant == "seed":
+        config["variant"] = "seed"
+    elif variant != "hardened":
+        config["mutant"] = variant
+    return config
+
+
+def replay_events(project: ProjectHandle, replay_id: str) -> list[dict[str, Any]]:
+    """Every rrweb event of one replay, segments in order."""
+    requests = {i.request_id for i in project.items("replay_event") if i.json().get("replay_id") == replay_id}
+    segments = [i.view for i in project.items("replay_recording") if i.request_id in requests]
+    recordings = sorted((s for s in segments if isinstance(s, ReplayRecording)), key=lambda s: s.segment_id)
+    return [e for r in recordings for e in r.events]
+
+
+@pytest.fixture(scope="module")
+def recorded(target_factory: TargetFactory) -> dict[str, Recorded]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"no {CHROMIUM} (CI is set: the make targets must have installed it)", pytrace=False)
+        pytest.skip(f"no {CHROMIUM} (Debian's chromium package)")
+    pytest.importorskip("playwright")
+    target: Target = target_factory("express-vue")
+    assert target.browser_project is not None
+    assert target.spotify is not None
+    factory = CanaryFactory()
+    name, shown_email = factory.make("name"), factory.make("email")
+    target.spotify.set_user(display_name=name.value, email=shown_email.value)
+    typed = {v: (factory.make("email"), factory.make("password"), factory.make("card")) for v in _variants()}
+    # held by the browser only: a URL fragment (an OAuth implicit-flow token), a cookie, a localStorage entry
+    held = {v: (factory.make("token"), factory.make("token"), factory.make("token")) for v in _variants()}
+    pages: dict[str, Any] = {}
+    out: dict[str, Recorded] = {}
+    with chromium() as browser:
+        try:
+            for variant in _variants():
+                page = browser.new_context().new_page()
+                page.add_init_script(PATCH_CONFIG.replace("PATCH", json.dumps(_config(variant))))
+                fragment, cookie, stored = held[variant]
+                page.add_init_script(
+                    f"document.cookie = 'gate_pref={cookie.value}; path=/';"
+                    f" localStorage.setItem('gate_note', {json.dumps(stored.value)});"
+                )
+                page.goto(f"{target.url}/login#access_token={fragment.value}")
+                page.wait_for_function("window.__gate !== undefined", polling=100)
+                pages[variant] = page
+            for variant, page in pages.items():
+                email, password, card = typed[variant]
+                page.fill("#email", email.value)
+                page.fill("#password", password.value)
+                page.fill("#card-number", card.value)
+                page.click("#login-submit")
+            for page in pages.values():
+                page.wait_for_selector("#spotify-email")
+                page.click("text=Media")
+                page.wait_for_selector("#blocked")
+            replay_ids, bearers = {}, {}
+            for variant, page in pages.items():
+                # The SDK sends no replay younger than 5 s: wait for the replay's age, not a fixed time.
+                page.wait_for_function("window.__gate.replayAgeMs() > 5100", timeout=15000, polling=100)
+                bearers[variant] = page.evaluate(
+                    "JSON.parse(sessionStorage.getItem('spotify-explorer-session')).spotifyToken"
+                )
+                replay_ids[variant] = page.evaluate("window.__gate.replayId()")
+                assert page.evaluate("window.__gate.flush(5000)") is True
+        finally:
+            for page in pages.values():
+                page.context.close()
+    project = target.browser_project
+    for variant, replay_id in replay_ids.items():
+        assert replay_id, variant
+        project.wait_for_items("replay_recording", count=1, timeout=10)
+        events = replay_events(project, replay_id)
+        session = [Canary("bearer", bearers[variant], f"bearer#session-{variant}")] if bearers[variant] else []
+        fragment, cookie, stored = held[variant]
+        canaries = rc.ReplayCanaries(
+            typed=typed[variant], rendered=(name, shown_email), session=[*session, cookie, stored], fragment=[fragment]
+        )
+        dump_canaries(canaries.all)
+        hits = rc.scan_replay(events, Scanner(canaries.all), where=f"replay {replay_id[:8]}")
+        out[variant] = Recorded(variant, events, canaries, hits, [], [])
+    # The store-wide scan of the browser project: every request, every item, every layer.
+    every = [c for r in out.values() for c in r.canaries.unique]
+    scan = scan_project(project.client, project.id, Scanner(every))
+    # A value two pages share (the bearer token the fake Spotify derives from the same login) tells no page
+    # from another: the per-replay checks cover it; the store check keeps the values that are one page's.
+    shared = {v for v in {c.value for c in every} if sum(c.value == v for c in every) > 1}
+    for r in out.values():
+        fragment_labels = {c.label for c in r.canaries.fragment}
+        own = {c.label for c in r.canaries.unique if c.value not in shared} - fragment_labels
+        r.store = [f.location() for f in scan.findings if f.canary.label in own]
+        r.store_fragment = [f.location() for f in scan.findings if f.canary.label in fragment_labels]
+        r.scanned_requests = scan.requests
+    return out
+
+
+@pytest.fixture(params=_variants())
+def replay(request: pytest.FixtureRequest, recorded: dict[str, Recorded]) -> Recorded:
+    return recorded[request.param]
+
+
+def test_privacy_replay_input_masking(replay: Recorded, gate_check: CheckRecorder) -> None:
+    gate_check(rc.input_masking(replay.events, replay.hits, replay.canaries))
+
+
+def test_privacy_replay_text_masking(replay: Recorded, gate_check: CheckRecorder) -> None:
+    gate_check(rc.text_masking(replay.events, replay.hits, replay.canaries))
+
+
+def test_privacy_replay_block_selector(replay: Recorded, gate_check: CheckRecorder) -> None:
+    gate_check(rc.block_selector(replay.events))
+
+
+def test_privacy_replay_network_headers(replay: Recorded, gate_check: CheckRecorder) -> None:
+    gate_check(rc.network_headers(replay.events, replay.hits))
+
+
+def test_privacy_replay_network_bodies(replay: Recorded, gate_check: CheckRecorder) -> None:
+    gate_check(rc.network_bodies(replay.events, replay.hits))
+
+
+def test_privacy_replay_url_fragments(replay: Recorded, gate_check: CheckRecorder) -> None:
+    gate_check(rc.url_fragments(replay.hits, replay.canaries, replay.store_fragment))
+
+
+def test_privacy_browser_store(replay: Recorded, gate_check: CheckRecorder) -> None:
+    gate_check(rc.browser_store(replay.store, replay.canaries, replay.scanned_requests))
+
+
+@pytest.fixture(scope="module")
+def pictures(recorded: dict[str, Recorded], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """What a Sentry user would see of the login form: rrweb's player draws each redacted replay (every
+    canary replaced by its ``⟦label⟧``) at the last keystroke, in one Chromium. Saved as ``<variant>.png``
+    with a sidecar ``<variant>.json`` naming the labels seen in input values (labels only, never values)."""
+    from harness.replay import input_values
+    from harness.replay.render import last_input_offset, player_missing, redacted, render_png
+
+    missing = player_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing} (CI is set: the make targets must have installed it)", pytrace=False)
+        pytest.skip(missing)
+    out_dir = Path(os.environ.get("GATE_REPLAY_PNG_DIR") or tmp_path_factory.mktemp("replay-png"))
+    out: dict[str, Path] = {}
+    with chromium() as browser:
+        for variant, replay in recorded.items():
+            events = redacted(replay.events, replay.canaries.all)
+            assert Scanner(replay.canaries.all).scan_text(json.dumps(events, ensure_ascii=False)) == []
+            labels = sorted({m for v in input_values(events) for m in re.findall(r"⟦([^⟧]+)⟧", v.text)})
+            png = render_png(browser, events, out_dir / f"{variant}.png", at_ms=last_input_offset(events))
+            (out_dir / f"{variant}.json").write_text(json.dumps({"png": png.name, "input labels": labels}))
+            out[variant] = png
+    return out
+
+
+def test_privacy_replay_picture(replay: Recorded, pictures: dict[str, Path]) -> None:
+    png = pictures[replay.variant]
+    assert png.stat().st_size > 1000
+    print(f"replay picture {png}")
+
+
+def test_privacy_replay_canaries(replay: Recorded, gate_check: CheckRecorder) -> None:
+    gate_check(rc.all_canaries(replay.hits, replay.canaries, len(replay.events)))
