@@ -1,0 +1,23 @@
+"""Production-readiness logic: expectation files, trace counting, client-report accounting, and the checks.
+
+Pure functions over stored items and dicts; the one module that talks to a target (`drive`) is used
+by the suites and self-tests, never on import.
+"""
+
+from harness.production.expectations import EnvironmentExpectation, Expectations, load_expectations
+from harness.production.items import (
+    discarded,
+    marked_items,
+    root_traces,
+    tags_of,
+)
+
+__all__ = [
+    "EnvironmentExpectation",
+    "Expectations",
+    "discarded",
+    "load_expectations",
+    "marked_items",
+    "root_traces",
+    "tags_of",
+]

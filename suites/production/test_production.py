@@ -1,0 +1,329 @@
+"""Production-readiness checks against each bundled target, in each environment its expectation file names.
+
+Every test is one check (stable id, e.g. ``production.sampling.server-traces-rate``) and hands its
+`CheckResult` to ``gate_check``: FAIL fails naming the id and the measured value, INCONCLUSIVE skips with
+the precision reached. Expected values come from ``expectations/<target>.yaml``.
+
+Rate checks: ``n`` from `harness.stats.sample_size` (power ≥ 95% at twice the tolerance) at the per-check
+level `familywise_level(alpha, RATE_CHECKS)`, so the false-alarm rate of the whole run is at most
+``alpha`` (Bonferroni). ``GATE_ENVIRONMENTS`` (comma-separated) narrows the environments,
+``GATE_TARGETS`` the targets (default: ``SENTRY_GATE_TARGET``'s ``bundled:<name>``, else every bundled
+target), ``GATE_MUTANT`` runs every target under one mutant.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.checks import CheckRecorder
+from harness.production import probes
+from harness.production.browser import (
+    BROWSER_OPTIONS,
+    CHROMIUM,
+    FILTER_CASES,
+    probe_browser_kill_switch,
+    probe_browser_traces,
+    probe_page_filters,
+    probe_page_options,
+)
+from harness.production.expectations import EnvironmentExpectation, Expectations, load_expectations
+from harness.release.browser import chromium
+from harness.results import CheckResult
+from harness.stats import familywise_level, sample_size
+from harness.targets.fixtures import TargetFactory
+from harness.targets.launcher import BUNDLED_TARGETS
+from harness.targets.options import DEFAULT_RELEASE
+from harness.targets.target import Target
+
+EXPECTATIONS = Path(__file__).resolve().parent / "expectations"
+ENVIRONMENTS = [
+    e.strip() for e in os.environ.get("GATE_ENVIRONMENTS", "production,staging,development").split(",") if e.strip()
+]
+_GATE_TARGET = os.environ.get("SENTRY_GATE_TARGET", "")  # `sentry-gate run --target bundled:<name>`
+_DEFAULT_TARGETS = (
+    _GATE_TARGET.removeprefix("bundled:") if _GATE_TARGET.startswith("bundled:") else ",".join(BUNDLED_TARGETS)
+)
+TARGETS = [t.strip() for t in os.environ.get("GATE_TARGETS", _DEFAULT_TARGETS).split(",") if t.strip()]
+MUTANT = os.environ.get("GATE_MUTANT") or None
+# The browser traces rate is measured by page loads in production on these targets (the page is the
+# same build behind every server; each page load costs about 0.85 s here), its configuration everywhere.
+BROWSER_RATE_TARGETS = [
+    t.strip()
+    for t in os.environ.get("GATE_BROWSER_RATE_TARGETS", TARGETS[0] if TARGETS else "").split(",")
+    if t.strip()
+]
+# The run's rate checks: one server traces rate per target and environment, one browser traces rate
+# per browser-rate target; the Bonferroni level of each is familywise_level(alpha, RATE_CHECKS).
+RATE_CHECKS = len(TARGETS) * len(ENVIRONMENTS) + len(BROWSER_RATE_TARGETS)
+DELIVERY_ERRORS = int(os.environ.get("GATE_DELIVERY_ERRORS", "2000"))
+
+pytestmark = [pytest.mark.slow]
+
+
+@cache
+def expectations(target: str) -> Expectations:
+    return load_expectations(EXPECTATIONS / f"{target}.yaml")
+
+
+@dataclass
+class Deployment:
+    target: Target
+    environment: EnvironmentExpectation
+    expectations: Expectations
+
+
+def _id(param: tuple[str, str]) -> str:
+    return f"{param[0]}-{param[1]}"
+
+
+@pytest.fixture(scope="module", params=[(t, e) for t in TARGETS for e in ENVIRONMENTS], ids=_id)
+def deployment(request: pytest.FixtureRequest, target_factory: TargetFactory) -> Deployment:
+    name, env_name = request.param
+    exp = expectations(name)
+    env = exp.environment(env_name)
+    extra = {} if env.sends else dict(env.enable_env)  # measure the configuration as opted in
+    target = target_factory(name, environment=env_name, release=DEFAULT_RELEASE, mutant=MUTANT, extra_env=extra)
+    return Deployment(target, env, exp)
+
+
+def _record(gate_check: CheckRecorder, result: CheckResult) -> None:
+    print(f"{result.check_id}: {result.verdict.value}: {result.summary}")
+    gate_check(result)
+
+
+# ---- 1. environment configuration ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def traces(deployment: Deployment) -> tuple[CheckResult, CheckResult]:
+    env = deployment.environment
+    if env.traces_sample_rate is None:
+        pytest.skip(f"{deployment.expectations.source} states no traces_sample_rate for {env.name}")
+    tol = deployment.expectations.server_tolerance
+    level = familywise_level(deployment.expectations.alpha, RATE_CHECKS)
+    n = sample_size(env.traces_sample_rate, tol, level=level)
+    return probes.probe_server_traces(
+        deployment.target, requests=n, expected=env.traces_sample_rate, tolerance=tol, level=level, environment=env.name
+    )
+
+
+def test_sampling_server_traces_rate(traces: tuple[CheckResult, CheckResult], gate_check: CheckRecorder) -> None:
+    _record(gate_check, traces[0])
+
+
+def test_sampling_declared_rate(traces: tuple[CheckResult, CheckResult], gate_check: CheckRecorder) -> None:
+    _record(gate_check, traces[1])
+
+
+@pytest.fixture(scope="module")
+def identity(deployment: Deployment) -> dict[str, CheckResult]:
+    results = probes.probe_identity(deployment.target, environment=deployment.environment.name, release=DEFAULT_RELEASE)
+    return {r.check_id: r for r in results}
+
+
+def test_config_environment(identity: dict[str, CheckResult], gate_check: CheckRecorder) -> None:
+    _record(gate_check, identity["production.config.environment"])
+
+
+def test_release_every_item(identity: dict[str, CheckResult], gate_check: CheckRecorder) -> None:
+    _record(gate_check, identity["production.release.every-item"])
+
+
+def test_release_valid(identity: dict[str, CheckResult], gate_check: CheckRecorder) -> None:
+    _record(gate_check, identity["production.release.valid"])
+
+
+def test_config_sending(deployment: Deployment, gate_check: CheckRecorder) -> None:
+    result, _ = probes.probe_sending(
+        deployment.target, environment=deployment.environment.name, expected_sends=True, control_received=None
+    )
+    _record(gate_check, result)
+
+
+def test_config_max_breadcrumbs(deployment: Deployment, gate_check: CheckRecorder) -> None:
+    limit = deployment.environment.max_breadcrumbs
+    if limit is None:
+        pytest.skip("no max_breadcrumbs stated")
+    _record(gate_check, probes.probe_breadcrumbs(deployment.target, limit=limit))
+
+
+# ---- 5. monitoring endpoints, gate routes -------------------------------------------------------
+@pytest.fixture(scope="module")
+def monitoring(deployment: Deployment) -> dict[str, CheckResult]:
+    results = probes.probe_monitoring(
+        deployment.target, environment=deployment.environment.name, release=DEFAULT_RELEASE, enabled=True
+    )
+    return {r.check_id: r for r in results}
+
+
+@pytest.mark.parametrize("check", ["health", "sentry-health", "metrics", "no-noise"])
+def test_monitoring(monitoring: dict[str, CheckResult], check: str, gate_check: CheckRecorder) -> None:
+    _record(gate_check, monitoring[f"production.monitoring.{check}"])
+
+
+def test_surface_gate_routes(deployment: Deployment, gate_check: CheckRecorder) -> None:
+    _record(gate_check, probes.probe_gate_routes(deployment.target))
+
+
+# ---- 4. the page's filters ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} missing (CI is set: the make targets must install it)", pytrace=False)
+        pytest.skip(f"{CHROMIUM} missing")
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def page_filters(deployment: Deployment, chromium_browser: Any) -> dict[str, CheckResult]:
+    return {r.check_id: r for r in probe_page_filters(deployment.target, deployment.environment.name, chromium_browser)}
+
+
+@pytest.mark.parametrize("check_id", list(FILTER_CASES))
+def test_page_filters(page_filters: dict[str, CheckResult], check_id: str, gate_check: CheckRecorder) -> None:
+    if check_id not in page_filters:
+        pytest.skip(f"{check_id} does not apply in this environment")
+    _record(gate_check, page_filters[check_id])
+
+
+def test_config_browser_rates(deployment: Deployment, chromium_browser: Any, gate_check: CheckRecorder) -> None:
+    expected = {field: getattr(deployment.environment, field) for field in BROWSER_OPTIONS}
+    _record(gate_check, probe_page_options(deployment.target, expected, chromium_browser))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", BROWSER_RATE_TARGETS)
+def test_sampling_browser_traces_rate(name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} missing")
+    exp = expectations(name)
+    env = exp.environment("production")
+    assert env.browser_traces_sample_rate is not None
+    level = familywise_level(exp.alpha, RATE_CHECKS)
+    n = sample_size(env.browser_traces_sample_rate, exp.browser_tolerance, level=level)
+    target = target_factory(name, environment="production", mutant=MUTANT)
+    rate, declared = probe_browser_traces(
+        target,
+        traces=n,
+        expected=env.browser_traces_sample_rate,
+        tolerance=exp.browser_tolerance,
+        level=level,
+        environment="production",
+    )
+    target.stop()
+    print(f"{declared.check_id}: {declared.verdict.value}: {declared.summary}")
+    _record(gate_check, rate)
+
+
+# ---- 6. event quality ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def quality(deployment: Deployment) -> dict[str, CheckResult]:
+    return {r.check_id: r for r in probes.probe_event_quality(deployment.target)}
+
+
+@pytest.mark.parametrize(
+    "check", ["in-app-frames", "request-context", "breadcrumbs", "transaction", "relay-normalization", "grouping"]
+)
+def test_quality(quality: dict[str, CheckResult], check: str, gate_check: CheckRecorder) -> None:
+    _record(gate_check, quality[f"production.quality.{check}"])
+
+
+# ---- per target: silence, kill switch, filters, profiling, delivery --------------------------------
+@pytest.fixture(scope="module", params=TARGETS)
+def target_name(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+def test_config_development_silent(target_name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
+    exp = expectations(target_name)
+    silent = [e for e in exp.environments.values() if not e.sends]
+    if not silent:
+        pytest.skip("every environment sends")
+    env = silent[0]
+    control = target_factory(target_name, environment=env.name, mutant=MUTANT, extra_env=env.enable_env)
+    _, sent = probes.probe_sending(control, environment=env.name, expected_sends=True, control_received=None)
+    control.stop()
+    quiet = target_factory(target_name, environment=env.name, mutant=MUTANT)
+    result, _ = probes.probe_sending(quiet, environment=env.name, expected_sends=False, control_received=sent)
+    quiet.stop()
+    _record(gate_check, result)
+
+
+KILL_SWITCH = {
+    "SENTRY_TRACES_SAMPLE_RATE": "0",
+    "SENTRY_PROFILES_SAMPLE_RATE": "0",
+    "SENTRY_BROWSER_TRACES_SAMPLE_RATE": "0",
+    "SENTRY_REPLAYS_SESSION_SAMPLE_RATE": "0",
+}
+
+
+def test_rollback_kill_switch(target_name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
+    target = target_factory(target_name, environment="production", mutant=MUTANT, extra_env=KILL_SWITCH)
+    result = probes.probe_kill_switch(target, requests=200)
+    target.stop()
+    _record(gate_check, result)
+
+
+@pytest.mark.browser
+def test_rollback_browser_kill_switch(
+    target_name: str, target_factory: TargetFactory, chromium_browser: Any, gate_check: CheckRecorder
+) -> None:
+    target = target_factory(target_name, environment="production", mutant=MUTANT, extra_env=KILL_SWITCH)
+    result = probe_browser_kill_switch(target, chromium_browser)
+    target.stop()
+    _record(gate_check, result)
+
+
+def test_rollback_dsn_removed(target_name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
+    target = target_factory(target_name, environment="production", mutant=MUTANT, extra_env={"SENTRY_DSN": None})
+    result = probes.probe_dsn_removed(target)
+    target.stop()
+    _record(gate_check, result)
+
+
+@pytest.fixture(scope="module")
+def traced_production(target_name: str, target_factory: TargetFactory) -> Target:
+    """Production with traces and profiles at 1 (overrides), so a filter's absence is meaningful."""
+    return target_factory(
+        target_name,
+        environment="production",
+        mutant=MUTANT,
+        extra_env={"SENTRY_TRACES_SAMPLE_RATE": "1", "SENTRY_PROFILES_SAMPLE_RATE": "1"},
+    )
+
+
+def test_filters_health_transactions(traced_production: Target, gate_check: CheckRecorder) -> None:
+    [result] = probes.probe_health_transactions(traced_production, requests=100)
+    _record(gate_check, result)
+
+
+@pytest.fixture(scope="module")
+def health_errors(traced_production: Target) -> dict[str, CheckResult]:
+    return {r.check_id: r for r in probes.probe_health_errors(traced_production, requests=20)}
+
+
+def test_filters_health_errors(health_errors: dict[str, CheckResult], gate_check: CheckRecorder) -> None:
+    _record(gate_check, health_errors["production.filters.health-errors"])
+
+
+def test_filters_not_over_filtering(health_errors: dict[str, CheckResult], gate_check: CheckRecorder) -> None:
+    _record(gate_check, health_errors["production.filters.not-over-filtering"])
+
+
+def test_profiling_enabled(traced_production: Target, gate_check: CheckRecorder) -> None:
+    _record(gate_check, probes.probe_profiling(traced_production))
+
+
+def test_delivery_server_errors(target_name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
+    target = target_factory(target_name, environment="production", mutant=MUTANT)
+    result = probes.probe_delivery(target, errors=DELIVERY_ERRORS)
+    target.stop()
+    _record(gate_check, result)

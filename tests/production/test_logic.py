@@ -1,0 +1,194 @@
+"""Unit tests of harness.production's pure parts: the expectation file, trace counting, client reports, checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.ingest import StoredItem
+from harness.production import checks
+from harness.production.expectations import ExpectationError, load_expectations, parse_expectations
+from harness.production.items import discarded, marked_items, root_traces
+from harness.results import Verdict
+
+SUITE_EXPECTATIONS = Path(__file__).resolve().parents[2] / "suites" / "production" / "expectations"
+
+
+def item(type: str, payload: dict[str, Any], trace: dict[str, Any] | None = None, n: int = 1) -> StoredItem:
+    return StoredItem(
+        id=n,
+        request_id=n,
+        project=1,
+        type=type,
+        headers={"type": type},
+        payload=json.dumps(payload).encode(),
+        event_id=None,
+        release=None,
+        environment=None,
+        received_at=0.0,
+        envelope_headers={"trace": trace} if trace else {},
+    )
+
+
+def tx(trace_id: str, marker: str, rate: str | None = "0.1", parent: str | None = None) -> StoredItem:
+    trace: dict[str, Any] = {"trace_id": trace_id, "sampled": "true"}
+    if rate is not None:
+        trace["sample_rate"] = rate
+    return item(
+        "transaction",
+        {
+            "transaction": "/login",
+            "tags": {"gate.marker": marker},
+            "contexts": {"trace": {"trace_id": trace_id, "parent_span_id": parent}},
+            "environment": "production",
+            "release": "app@1.0.0",
+        },
+        trace,
+    )
+
+
+def test_bundled_expectations_load() -> None:
+    for path in SUITE_EXPECTATIONS.glob("*.yaml"):
+        exp = load_expectations(path)
+        assert exp.environment("production").traces_sample_rate == 0.1
+        assert exp.environment("development").sends is False
+        assert exp.server_tolerance == 0.02
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"environments": {"production": {"traces_sample_rate": 1.5}}}, "rate is a number in [0, 1]"),
+        ({"environments": {"production": {"trace_sample_rate": 0.1}}}, "unknown keys"),
+        ({"environments": {}}, "'environments'"),
+        ({"environments": {"p": {"sends": "yes"}}}, "true or false"),
+        ({"environments": {"p": {"max_breadcrumbs": 0}}}, "positive integer"),
+    ],
+)
+def test_bad_expectations_name_the_key(data: dict[str, Any], words: str) -> None:
+    with pytest.raises(ExpectationError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        parse_expectations(data, "x.yaml")
+
+
+def test_root_traces_count_traces_not_spans() -> None:
+    items = [tx("a", "m"), tx("a", "m", parent="p1"), tx("b", "m"), tx("c", "other"), tx("d", "m", rate=None)]
+    roots = root_traces(items, "m")
+    assert sorted(roots) == ["a", "b", "d"]
+    assert roots["a"].declared_rate == 0.1
+    assert roots["d"].declared_rate is None
+    result = checks.declared_rate("production.sampling.declared-rate", roots, 0.1, "production")
+    assert result.verdict is Verdict.FAIL
+    assert "{'absent': 1}" in result.summary
+
+
+def test_client_reports_summed_by_reason() -> None:
+    report = {"discarded_events": [{"reason": "sample_rate", "category": "transaction", "quantity": 7}]}
+    items = [item("client_report", report), item("client_report", report), item("event", {"message": "m"})]
+    assert discarded(items) == {("sample_rate", "transaction"): 14}
+    assert discarded(items, "error") == {}
+    assert len(marked_items(items, "m")) == 1
+
+
+def test_rate_check_verdicts() -> None:
+    args: dict[str, Any] = {"tolerance": 0.02, "level": 0.995, "environment": "production"}
+    check = "production.sampling.server-traces-rate"
+    fail = checks.server_traces_rate(check, roots=40, lost_after_sampling=0, requests=40, expected=0.1, **args)
+    assert fail.verdict is Verdict.FAIL
+    assert "1.0000 (40/40)" in fail.summary
+    ok = checks.server_traces_rate(check, roots=600, lost_after_sampling=0, requests=6000, expected=0.1, **args)
+    assert ok.verdict is Verdict.PASS
+    lost = checks.server_traces_rate(check, roots=590, lost_after_sampling=10, requests=6000, expected=0.1, **args)
+    assert lost.evidence["k"] == 600
+
+
+def test_absence_needs_a_control() -> None:
+    assert checks.kill_switch("production.rollback.kill-switch", [], 0).verdict is Verdict.INCONCLUSIVE
+    assert checks.kill_switch("production.rollback.kill-switch", [], 1).verdict is Verdict.PASS
+    leaked = checks.kill_switch("production.rollback.kill-switch", [tx("a", "m")], 1)
+    assert leaked.verdict is Verdict.FAIL
+    assert "1 traced items" in leaked.summary
+    silent = checks.sending(
+        "production.config.development-silent",
+        expected_sends=False,
+        received=0,
+        control_received=0,
+        environment="development",
+    )
+    assert silent.verdict is Verdict.INCONCLUSIVE
+
+
+def test_release_validity_uses_relay() -> None:
+    assert checks.release_valid("production.release.valid", "app@1.2.3").verdict is Verdict.PASS
+    bad = checks.release_valid("production.release.valid", "latest")
+    assert bad.verdict is Verdict.FAIL
+    assert "restricted release name" in bad.summary
+    assert "\n" not in bad.summary
+
+
+def test_release_needs_sessions_for_release_health() -> None:
+    result = checks.release_on_items("production.release.every-item", [tx("a", "m")], "app@1.0.0")
+    assert result.verdict is Verdict.FAIL
+    assert "no session" in result.summary
+    session = item("sessions", {"attrs": {"release": "app@1.0.0", "environment": "production"}, "aggregates": []})
+    assert checks.release_on_items("production.release.every-item", [tx("a", "m"), session], "app@1.0.0").passed
+
+
+def test_normalization_errors_are_read_from_meta() -> None:
+    assert checks.normalization_errors({"message": "x", "level": "error"}) == []
+    assert any("level" in e for e in checks.normalization_errors({"message": "x", "level": "nope"}))
+
+
+def test_monitoring_shape_names_the_wrong_field() -> None:
+    body = {
+        "status": "healthy",
+        "timestamp": "t",
+        "version": "other",
+        "environment": "production",
+        "sentry": {"enabled": True, "environment": "production"},
+    }
+    result = checks.monitoring_shape(
+        "production.monitoring.health",
+        "/monitoring/health",
+        200,
+        body,
+        release="app@1.0.0",
+        environment="production",
+        enabled=True,
+    )
+    assert result.verdict is Verdict.FAIL
+    assert "$.version is 'other', expected 'app@1.0.0'" in result.summary
+
+
+def test_delivery_accounting_never_makes_up_for_loss() -> None:
+    ok = checks.delivery("production.delivery.server-errors", injected=2000, received=1999, accounted={"x": 1})
+    assert ok.verdict is Verdict.PASS
+    unaccounted = checks.delivery("production.delivery.server-errors", injected=2000, received=1999, accounted={})
+    assert unaccounted.verdict is Verdict.FAIL
+    assert "unaccounted 1" in unaccounted.summary
+    lossy = checks.delivery(
+        "production.delivery.server-errors", injected=2000, received=1990, accounted={"queue_overflow": 10}
+    )
+    assert lossy.verdict is Verdict.FAIL
+    assert "99.5000%" in lossy.summary
+
+
+def test_grouping_inputs_compare_in_app_frames() -> None:
+    def event(fn: str) -> dict[str, Any]:
+        frames = [{"module": "app", "function": fn, "in_app": True}, {"module": "lib", "function": "x"}]
+        return {"exception": {"values": [{"type": "E", "stacktrace": {"frames": frames}}]}}
+
+    assert checks.grouping_stable("production.quality.grouping", event("f"), event("f")).passed
+    assert checks.grouping_stable("production.quality.grouping", event("f"), event("g")).verdict is Verdict.FAIL
+
+
+def test_monitoring_noise_needs_the_routes_to_answer() -> None:
+    assert checks.no_noise("production.monitoring.no-noise", [], probes=40, control=True).passed
+    assert (
+        checks.no_noise("production.monitoring.no-noise", [], probes=40, control=False).verdict is Verdict.INCONCLUSIVE
+    )
+    noisy = checks.no_noise("production.monitoring.no-noise", ["event:"], probes=40, control=True)
+    assert noisy.verdict is Verdict.FAIL
+    assert "1 items from 40 monitoring probes" in noisy.summary
