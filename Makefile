@@ -64,6 +64,7 @@ bench: install-python
 	$(PY) benchmarks/target_startup.py
 	$(PY) benchmarks/release_flow.py
 	$(PY) benchmarks/privacy_scan.py
+	$(PY) benchmarks/chaos_proxy_overhead.py
 
 clean:
 	rm -rf $(STAMPS) reports .sentry-gate

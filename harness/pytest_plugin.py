@@ -9,6 +9,8 @@
 - ``gate_check`` (session): ``gate_check(result)`` records a `CheckResult` for the report
   (``--gate-results FILE``) and fails the test on FAIL, skips it on INCONCLUSIVE.
 - ``gate_redactor`` (function): register secrets a test plants; attachments are redacted with it.
+- ``chaos_runner`` (session) / ``fault_proxy`` (function): TCP fault proxies with Toxiproxy's toxics
+  (see `harness.chaos.fixtures`).
 - ``target_factory`` / ``target`` (module): bundled reference targets wired to the ingest
   (see `harness.targets.fixtures`).
 
@@ -25,6 +27,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from harness.chaos.fixtures import chaos_runner, fault_proxy
 from harness.checks import CheckRecorder
 from harness.ingest import IngestClient, IngestProcess, ProjectHandle, start_ingest
 from harness.redact import Redactor
@@ -32,6 +35,8 @@ from harness.release.fixtures import sentry_cli, sentry_org, sentry_webapi
 from harness.targets.fixtures import TARGET_MARKER, target, target_factory
 
 __all__ = [
+    "chaos_runner",
+    "fault_proxy",
     "gate_check",
     "gate_redactor",
     "sentry_cli",

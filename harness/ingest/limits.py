@@ -29,7 +29,7 @@ class Limits:
     max_replay_compressed_size: int = 10 * MiB
     max_items_per_envelope: int = 100_000
     """Not a Relay limit: a guard so one request cannot create unbounded rows; Relay has none."""
-    spool_threshold: int = 8 * MiB
+    spool_threshold: int = 4 * MiB
     """Decompressed bodies above this go to a temporary file instead of memory (bomb safety)."""
 
     def with_overrides(self, overrides: dict[str, int]) -> Limits:

@@ -2,8 +2,9 @@
 
 Contract (what a test may rely on):
 - The request path only *queues* a record; the 200 is sent before the commit. A single writer
-  thread drains the queue and commits in batches, normally within a few milliseconds and at most
-  ``max_batch_delay`` (50 ms) after the first queued record under load.
+  thread drains the queue and commits in batches: it gathers records for at most
+  ``max_batch_delay`` (5 ms) after the first, then commits, so a record is committed within a few
+  milliseconds of its answer (plus the commit itself).
 - `flush` returns after everything queued before it is committed: after a flush, the stored
   count equals the count of 2xx answers (checked over 10,000 requests in the tests).
 - Data survives a restart: the same data folder reopens with every request and item, and ids go on.
@@ -158,7 +159,7 @@ class Store:
         *,
         synchronous: str = "NORMAL",
         max_batch: int = 2000,
-        max_batch_delay: float = 0.05,
+        max_batch_delay: float = 0.005,
         on_commit: Callable[[set[int]], None] | None = None,
     ) -> None:
         self.path = path
@@ -183,6 +184,9 @@ class Store:
 
     def _connect(self, synchronous: str) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        # 16 KiB pages: a ~2 KB event row no longer takes a 4 KiB page to itself (takes effect when
+        # the database is created; an existing data folder keeps its page size).
+        conn.execute("PRAGMA page_size=16384")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={synchronous}")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -212,10 +216,16 @@ class Store:
                 if first is None:
                     return
                 batch: list[RequestRecord | _Barrier | None] = [first]
+                # Gather for a few milliseconds (waiting on the queue with a deadline, never sleeping):
+                # under load a commit then carries ~100 records instead of ~6, which halves the
+                # writer's CPU per record; a flush barrier or shutdown ends the gathering at once.
                 deadline = time.monotonic() + self.max_batch_delay
-                while len(batch) < self.max_batch and time.monotonic() < deadline:
+                while len(batch) < self.max_batch and not isinstance(batch[-1], _Barrier) and batch[-1] is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
                     try:
-                        batch.append(self._queue.get_nowait())
+                        batch.append(self._queue.get(timeout=remaining))
                     except queue.Empty:
                         break
                 stop = None in batch
