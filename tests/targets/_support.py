@@ -88,3 +88,30 @@ def in_parallel(*calls: Callable[[], T]) -> list[T]:
     """Run independent blocking calls (target starts, slow requests) side by side; results in order."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return [f.result() for f in [pool.submit(c) for c in calls]]
+
+
+FULL_RATES = {"SENTRY_TRACES_SAMPLE_RATE": "1", "SENTRY_PROFILES_SAMPLE_RATE": "1"}
+# One server configuration per run-time server mutant (TargetFactory keyword arguments), shared by the
+# Express and Python target tests; each module adds its own controls.
+MUTANT_FLEET: dict[str, dict[str, Any]] = {
+    "m:traces-rate-full": {"mutant": "traces-rate-full"},
+    "m:profiling-off": {"mutant": "profiling-off", "extra_env": FULL_RATES},
+    "m:no-release": {"mutant": "no-release"},
+    "m:wrong-environment": {"mutant": "wrong-environment"},
+    "m:dev-sends-without-flag": {"mutant": "dev-sends-without-flag", "environment": "development"},
+    "m:kill-switch-ignored": {"mutant": "kill-switch-ignored", "extra_env": {"SENTRY_TRACES_SAMPLE_RATE": "0"}},
+    "m:health-transactions-kept": {"mutant": "health-transactions-kept", "extra_env": FULL_RATES},
+    "m:health-errors-kept": {"mutant": "health-errors-kept"},
+    "m:breadcrumbs-unbounded": {"mutant": "breadcrumbs-unbounded"},
+    "m:gate-routes-open": {"mutant": "gate-routes-open"},
+    "m:headers-not-scrubbed": {"mutant": "headers-not-scrubbed"},
+    "m:query-tokens-kept": {"mutant": "query-tokens-kept"},
+    "m:request-bodies-sent": {"mutant": "request-bodies-sent"},
+    "m:maps-served-publicly": {"mutant": "maps-served-publicly"},
+    "m:blocking-transport": {"mutant": "blocking-transport"},
+    "m:rate-limits-ignored": {"mutant": "rate-limits-ignored"},
+    "m:upstream-errors-swallowed": {"mutant": "upstream-errors-swallowed"},
+    "m:no-upstream-timeout": {"mutant": "no-upstream-timeout"},
+    "m:no-flush-on-sigterm": {"mutant": "no-flush-on-sigterm"},
+    "m:slow-traces-sampler": {"mutant": "slow-traces-sampler", "extra_env": {"GATE_MUTANT_DELAY_MS": "40"}},
+}

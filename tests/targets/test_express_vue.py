@@ -37,7 +37,7 @@ from harness.targets.fixtures import TargetFactory
 from harness.targets.spotify import FakeSpotify
 from harness.targets.target import Target
 
-from ._support import catalogue, envelope_headers
+from ._support import FULL_RATES, MUTANT_FLEET, catalogue, envelope_headers
 
 # One worker runs the whole module (with `--dist loadgroup`): its servers start once, not once per worker.
 pytestmark = [pytest.mark.node, pytest.mark.xdist_group("express_vue")]
@@ -258,7 +258,6 @@ def test_unknown_mutant_stops_the_start(node: str) -> None:
 # ---- running servers ----------------------------------------------------------------------------
 
 # Every server configuration these tests need: key -> TargetFactory keyword arguments.
-FULL_RATES = {"SENTRY_TRACES_SAMPLE_RATE": "1", "SENTRY_PROFILES_SAMPLE_RATE": "1"}
 FLEET: dict[str, dict[str, Any]] = {
     "staging": {"environment": "staging"},
     "development": {"environment": "development"},
@@ -270,26 +269,7 @@ FLEET: dict[str, dict[str, Any]] = {
     "sigterm": {},
     "rate-limit-control": {},
     # One per server-side mutant (express = yes, when = run); the build-time ones start in their test.
-    "m:traces-rate-full": {"mutant": "traces-rate-full"},
-    "m:profiling-off": {"mutant": "profiling-off", "extra_env": FULL_RATES},
-    "m:no-release": {"mutant": "no-release"},
-    "m:wrong-environment": {"mutant": "wrong-environment"},
-    "m:dev-sends-without-flag": {"mutant": "dev-sends-without-flag", "environment": "development"},
-    "m:kill-switch-ignored": {"mutant": "kill-switch-ignored", "extra_env": {"SENTRY_TRACES_SAMPLE_RATE": "0"}},
-    "m:health-transactions-kept": {"mutant": "health-transactions-kept", "extra_env": FULL_RATES},
-    "m:health-errors-kept": {"mutant": "health-errors-kept"},
-    "m:breadcrumbs-unbounded": {"mutant": "breadcrumbs-unbounded"},
-    "m:gate-routes-open": {"mutant": "gate-routes-open"},
-    "m:headers-not-scrubbed": {"mutant": "headers-not-scrubbed"},
-    "m:query-tokens-kept": {"mutant": "query-tokens-kept"},
-    "m:request-bodies-sent": {"mutant": "request-bodies-sent"},
-    "m:maps-served-publicly": {"mutant": "maps-served-publicly"},
-    "m:blocking-transport": {"mutant": "blocking-transport"},
-    "m:rate-limits-ignored": {"mutant": "rate-limits-ignored"},
-    "m:upstream-errors-swallowed": {"mutant": "upstream-errors-swallowed"},
-    "m:no-upstream-timeout": {"mutant": "no-upstream-timeout"},
-    "m:no-flush-on-sigterm": {"mutant": "no-flush-on-sigterm"},
-    "m:slow-traces-sampler": {"mutant": "slow-traces-sampler", "extra_env": {"GATE_MUTANT_DELAY_MS": "40"}},
+    **MUTANT_FLEET,
 }
 BUILD_TIME = ("maps-referenced", "no-debug-ids")
 

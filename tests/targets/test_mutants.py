@@ -28,7 +28,17 @@ from harness.targets.options import DEFAULT_RELEASE
 from targets.python_api.client import browser_config
 from targets.python_api.settings import BUILD_MUTANTS, MUTANTS, read_settings
 
-from ._support import catalogue, envelope_headers, in_parallel, marked, new_marker, stored_item_for, wait_marked
+from ._support import (
+    FULL_RATES,
+    MUTANT_FLEET,
+    catalogue,
+    envelope_headers,
+    in_parallel,
+    marked,
+    new_marker,
+    stored_item_for,
+    wait_marked,
+)
 
 CANARY = "mutcanary"
 
@@ -56,7 +66,6 @@ def test_client_and_pipeline_mutants_pass_through_to_the_page_untouched() -> Non
 
 # ---- the fleet --------------------------------------------------------------------------------------
 
-FULL_RATES = {"SENTRY_TRACES_SAMPLE_RATE": "1", "SENTRY_PROFILES_SAMPLE_RATE": "1"}
 # key -> TargetFactory keyword arguments. Controls first, then one per run-time Python mutant.
 FLEET: dict[str, dict[str, Any]] = {
     "production": {},
@@ -65,26 +74,7 @@ FLEET: dict[str, dict[str, Any]] = {
     "development": {"environment": "development"},
     "sigterm": {},
     "rate-limited": {},  # its own control: a 60 s rate limit would silence "production" for later tests
-    "m:traces-rate-full": {"mutant": "traces-rate-full"},
-    "m:profiling-off": {"mutant": "profiling-off", "extra_env": FULL_RATES},
-    "m:no-release": {"mutant": "no-release"},
-    "m:wrong-environment": {"mutant": "wrong-environment"},
-    "m:dev-sends-without-flag": {"mutant": "dev-sends-without-flag", "environment": "development"},
-    "m:kill-switch-ignored": {"mutant": "kill-switch-ignored", "extra_env": {"SENTRY_TRACES_SAMPLE_RATE": "0"}},
-    "m:health-transactions-kept": {"mutant": "health-transactions-kept", "extra_env": FULL_RATES},
-    "m:health-errors-kept": {"mutant": "health-errors-kept"},
-    "m:breadcrumbs-unbounded": {"mutant": "breadcrumbs-unbounded"},
-    "m:gate-routes-open": {"mutant": "gate-routes-open"},
-    "m:headers-not-scrubbed": {"mutant": "headers-not-scrubbed"},
-    "m:query-tokens-kept": {"mutant": "query-tokens-kept"},
-    "m:request-bodies-sent": {"mutant": "request-bodies-sent"},
-    "m:maps-served-publicly": {"mutant": "maps-served-publicly"},
-    "m:blocking-transport": {"mutant": "blocking-transport"},
-    "m:rate-limits-ignored": {"mutant": "rate-limits-ignored"},
-    "m:upstream-errors-swallowed": {"mutant": "upstream-errors-swallowed"},
-    "m:no-upstream-timeout": {"mutant": "no-upstream-timeout"},
-    "m:no-flush-on-sigterm": {"mutant": "no-flush-on-sigterm"},
-    "m:slow-traces-sampler": {"mutant": "slow-traces-sampler", "extra_env": {"GATE_MUTANT_DELAY_MS": "40"}},
+    **MUTANT_FLEET,
 }
 
 
