@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from harness.chaos import ChaosRunner
 
@@ -28,18 +28,15 @@ class ServerConnection:
     reset: bool = False
 
 
-class EchoServer:
-    """Echoes what it gets; on EOF it closes. Records, per connection, what arrived and when (monotonic)."""
+class _LoopbackServer:
+    """An asyncio server on 127.0.0.1:0 run on the chaos runner's loop; subclasses handle connections."""
 
-    def __init__(self, runner: ChaosRunner, *, echo: bool = True) -> None:
+    def __init__(self, runner: ChaosRunner) -> None:
         self.runner = runner
-        self.echo = echo
-        self.connections: list[ServerConnection] = []
-        self.changed = threading.Condition()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def start(self) -> EchoServer:
+    def start(self) -> Self:
         async def _start() -> asyncio.Server:
             return await asyncio.start_server(self._accept, "127.0.0.1", 0)
 
@@ -54,6 +51,31 @@ class EchoServer:
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         _track(self._tasks, self._handle(reader, writer), writer)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        async def _stop() -> None:
+            if self._server is not None:
+                self._server.close()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self._server is not None:
+                await self._server.wait_closed()
+
+        self.runner.call(_stop())
+
+
+class EchoServer(_LoopbackServer):
+    """Echoes what it gets; on EOF it closes. Records, per connection, what arrived and when (monotonic)."""
+
+    def __init__(self, runner: ChaosRunner, *, echo: bool = True) -> None:
+        super().__init__(runner)
+        self.echo = echo
+        self.connections: list[ServerConnection] = []
+        self.changed = threading.Condition()
 
     def _notify(self) -> None:
         with self.changed:
@@ -103,43 +125,13 @@ class EchoServer:
                     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
                 self.changed.wait(left)
 
-    def stop(self) -> None:
-        async def _stop() -> None:
-            if self._server is not None:
-                self._server.close()
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            if self._server is not None:
-                await self._server.wait_closed()
 
-        self.runner.call(_stop())
-
-
-class HttpServer:
+class HttpServer(_LoopbackServer):
     """A keep-alive HTTP/1.1 server that answers every request ``200 ok``; for experiments and timing."""
 
     def __init__(self, runner: ChaosRunner) -> None:
-        self.runner = runner
+        super().__init__(runner)
         self.requests = 0
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def start(self) -> HttpServer:
-        async def _start() -> asyncio.Server:
-            return await asyncio.start_server(self._accept, "127.0.0.1", 0)
-
-        self._server = self.runner.call(_start())
-        return self
-
-    @property
-    def address(self) -> tuple[str, int]:
-        assert self._server is not None
-        host, port = self._server.sockets[0].getsockname()[:2]
-        return host, port
-
-    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        _track(self._tasks, self._handle(reader, writer), writer)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -161,18 +153,6 @@ class HttpServer:
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
-
-    def stop(self) -> None:
-        async def _stop() -> None:
-            if self._server is not None:
-                self._server.close()
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            if self._server is not None:
-                await self._server.wait_closed()
-
-        self.runner.call(_stop())
 
 
 def _track(tasks: set[asyncio.Task[None]], coro: Coroutine[Any, Any, None], writer: asyncio.StreamWriter) -> None:
