@@ -14,7 +14,8 @@ from harness.cli import chaos_cmd, ingest_cmd, run_cmd
 from harness.privacy import audit as audit_cmd
 from harness.release import command as release_cmd
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+EXIT_USAGE = 2
+"""Bad arguments or set-up; the verdict codes (0 pass, 1 fail, 3 inconclusive) are `run_cmd.EXIT_CODES`."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,8 +21,6 @@ from harness.ingest.auth import Auth, AuthError, authorize, envelope_auth, reque
 from harness.ingest.body import BodyDecodeError, BodyTooLarge, decode_body
 from harness.ingest.limits import Limits
 
-ENDPOINTS = ("envelope", "store", "security")
-
 
 @dataclass(slots=True)
 class Outcome:

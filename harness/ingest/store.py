@@ -176,7 +176,6 @@ class Store:
         self._read_lock = threading.Lock()
         self._queue: queue.SimpleQueue[RequestRecord | _Barrier | None] = queue.SimpleQueue()
         self.committed_requests = 0
-        self.committed_by_status: Counter[tuple[int, str]] = Counter()
         self.project_seq: Counter[int] = Counter()
         self.writer_error: BaseException | None = None
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
@@ -299,8 +298,6 @@ class Store:
         )
         conn.execute("COMMIT")
         self.committed_requests += len(records)
-        for r in records:
-            self.committed_by_status[(r.status, r.reason or "ok")] += 1
         for project in touched:
             self.project_seq[project] += 1
         if self.on_commit is not None:
