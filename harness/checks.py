@@ -5,6 +5,11 @@ appended (one JSON line) to the file given by ``--gate-results`` and the test's 
 verdict: FAIL fails the test with the check id and its measured value, INCONCLUSIVE and SKIPPED
 skip it with the reason, PASS passes. Appending under a file lock keeps lines whole when
 pytest-xdist workers record at once.
+
+When allure-pytest is active (``--alluredir``), each result is also attached to the test's Allure
+entry: the result as JSON, and every file its evidence lists under ``ARTEFACTS`` (redacted envelopes,
+replay PNGs, plots: the check writes them, already redacted, and names them there). Without allure
+the attach calls reach no listener and cost nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +23,49 @@ from filelock import FileLock
 
 from harness.results import CheckResult, MaskedLocation, Verdict
 
+__all__ = ["ARTEFACTS", "CheckRecorder", "attach_result", "read_results"]
+
+ARTEFACTS = "artefacts"
+"""Evidence key: a list of file paths (strings) the report attaches, e.g. ``["replay-0.png"]``."""
+
+_ATTACHMENT_TYPES = {
+    ".png": "PNG",
+    ".jpg": "JPG",
+    ".svg": "SVG",
+    ".json": "JSON",
+    ".html": "HTML",
+    ".txt": "TEXT",
+    ".csv": "CSV",
+    ".log": "TEXT",
+}
+
+
+def artefact_paths(result: CheckResult) -> list[Path]:
+    """The artefact files a result names that exist (a missing one is not an error: the check says why)."""
+    listed = result.evidence.get(ARTEFACTS, [])
+    if isinstance(listed, str):
+        listed = [listed]
+    return [Path(p) for p in listed if isinstance(p, str) and Path(p).is_file()]
+
+
+def attach_result(result: CheckResult) -> int:
+    """Attach the result and its artefacts to the current Allure test; returns how many files were attached."""
+    try:
+        import allure
+    except ImportError:  # pragma: no cover - allure-pytest is a dev dependency
+        return 0
+    allure.attach(
+        json.dumps(result.as_dict(), indent=2, ensure_ascii=False),
+        name=f"{result.check_id} ({result.verdict.value})",
+        attachment_type=allure.attachment_type.JSON,
+    )
+    attached = 0
+    for path in artefact_paths(result):
+        kind = getattr(allure.attachment_type, _ATTACHMENT_TYPES.get(path.suffix.lower(), "TEXT"))
+        allure.attach.file(str(path), name=f"{result.check_id}: {path.name}", attachment_type=kind)  # type: ignore[no-untyped-call]
+        attached += 1
+    return attached
+
 
 @dataclass
 class CheckRecorder:
@@ -29,6 +77,7 @@ class CheckRecorder:
         if self.path is not None:
             with FileLock(str(self.path) + ".lock"), self.path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(result.as_dict()) + "\n")
+        attach_result(result)
         if result.verdict is Verdict.FAIL:
             pytest.fail(f"{result.check_id}: {result.summary}", pytrace=False)
         if result.verdict in (Verdict.INCONCLUSIVE, Verdict.SKIPPED):

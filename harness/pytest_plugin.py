@@ -13,6 +13,8 @@
   (see `harness.chaos.fixtures`).
 - ``target_factory`` / ``target`` (module): bundled reference targets wired to the ingest
   (see `harness.targets.fixtures`).
+- ``gate_target`` (session): the external deployment ``sentry-gate run --target URL`` handed to the
+  suites (after its handshake), or None when the run is on a bundled target.
 
 When allure-pytest is active, the items a test's project captured are attached to its result as
 redacted JSON.
@@ -32,13 +34,16 @@ from harness.checks import CheckRecorder
 from harness.ingest import IngestClient, IngestProcess, ProjectHandle, start_ingest
 from harness.redact import Redactor
 from harness.release.fixtures import sentry_cli, sentry_org, sentry_webapi
+from harness.targets.external import external_from_env
 from harness.targets.fixtures import TARGET_MARKER, target, target_factory
+from harness.targets.target import Target
 
 __all__ = [
     "chaos_runner",
     "fault_proxy",
     "gate_check",
     "gate_redactor",
+    "gate_target",
     "sentry_cli",
     "sentry_ingest",
     "sentry_ingest_process",
@@ -98,6 +103,12 @@ def gate_check(request: pytest.FixtureRequest) -> CheckRecorder:
     """``gate_check(result)``: record a check's result for the report; FAIL fails the test."""
     path = request.config.getoption("gate_results")
     return CheckRecorder(Path(path) if path else None)
+
+
+@pytest.fixture(scope="session")
+def gate_target(sentry_ingest: IngestClient) -> Target | None:
+    """The user's deployment when the run names one (``SENTRY_GATE_TARGET`` is a URL), else None."""
+    return external_from_env(sentry_ingest)
 
 
 @pytest.fixture

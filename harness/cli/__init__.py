@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness.cli import chaos_cmd, ingest_cmd, run_cmd
+from harness.cli import chaos_cmd, ingest_cmd, relay_cmd, run_cmd
 from harness.privacy import audit as audit_cmd
 from harness.release import command as release_cmd
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     ingest_cmd.register(sub)
     run_cmd.register(sub)
+    relay_cmd.register(sub)
     release_cmd.register(sub)
     audit_cmd.register(sub)
     chaos_cmd.register(sub)

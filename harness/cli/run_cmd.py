@@ -5,6 +5,14 @@ The suites are pytest modules under ``suites/<name>/``; each check hands its `Ch
 whole profile, points the suites at it (``--gate-ingest-url``) and keeps its store beside the
 report, so what the SDKs sent during the run can be audited afterwards. Suites the profile names
 but this build lacks are listed as missing, never silently passed.
+
+For an external target (a URL) the run creates a server and a browser project, prints what to set in
+the deployment, and waits (``--handshake-timeout``) until the deployment really sends to the gate;
+nothing arriving is a set-up error (exit 2), not a verdict.
+
+What the suites are told (environment of the pytest subprocess, see `harness.targets.external`):
+``SENTRY_GATE_TARGET``, ``SENTRY_GATE_ENVIRONMENT`` and ``GATE_ENVIRONMENTS``, ``SENTRY_GATE_RELEASE``,
+``SENTRY_GATE_EXPECT``, and for an external target ``SENTRY_GATE_SERVER_PROJECT``/``…_BROWSER_PROJECT``.
 """
 
 from __future__ import annotations
@@ -14,13 +22,28 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.checks import read_results
-from harness.ingest import IngestClient, start_ingest
+from harness.cli.console import Console, make_console, progress
+from harness.cli.handshake import wait_for_deployment
+from harness.ingest import IngestClient, IngestProcess, start_ingest
 from harness.report import RunInfo, write_report
 from harness.results import CheckResult, Verdict, overall_verdict
+from harness.targets.external import (
+    ENV_BROWSER_PROJECT,
+    ENV_ENVIRONMENT,
+    ENV_EXPECT,
+    ENV_RELEASE,
+    ENV_SERVER_PROJECT,
+    ENV_TARGET,
+    describe_external,
+    is_external,
+)
+from harness.targets.launcher import BUNDLED_TARGETS
+from harness.targets.options import ENVIRONMENTS, TargetOptions
 
 PROFILES: dict[str, list[str]] = {
     "pre-release": ["production", "privacy", "release"],
@@ -29,7 +52,19 @@ PROFILES: dict[str, list[str]] = {
     "load": ["performance"],
     "all": ["production", "privacy", "release", "chaos", "performance"],
 }
+BUDGET_S: dict[str, float] = {
+    "pre-release": 600.0,
+    "privacy-audit": 600.0,
+    "chaos": 480.0,
+    "load": 600.0,
+    "all": 2400.0,
+}
+"""DESIGN.md's time budget per profile: exceeding it is reported; three times it stops the suites."""
 EXIT_CODES = {Verdict.PASS: 0, Verdict.SKIPPED: 0, Verdict.FAIL: 1, Verdict.INCONCLUSIVE: 3}
+EXIT_SETUP = 2
+SERVER_PROJECT, BROWSER_PROJECT = 2, 3
+"""Fixed ingest project ids for an external deployment: with ``--ingest-port`` and ``--dsn-key`` its DSNs
+(``http://KEY@127.0.0.1:PORT/2`` and ``…/3``) are the same on every run, so CI can configure it once."""
 PYTEST_OK = (0, 1, 5)
 """pytest's own exit codes that mean the suites ran (5: nothing collected)."""
 
@@ -40,63 +75,226 @@ def register(sub: Any) -> None:
     run.add_argument(
         "--target",
         default="bundled:express-vue",
-        help="bundled:express-vue, bundled:python-api, or the URL of a deployment",
+        help="bundled:express-vue, bundled:python-api, or the http(s) URL of a deployment",
+    )
+    run.add_argument(
+        "--environment",
+        choices=ENVIRONMENTS,
+        default=None,
+        help="the environment to check (default: every environment the expectation file names; production"
+        " for an external target)",
+    )
+    run.add_argument("--release", default=None, help="the release the deployment should report")
+    run.add_argument("--expect", type=Path, default=None, help="expectation YAML (see suites/production/expectations)")
+    run.add_argument(
+        "--handshake-timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait for an external deployment's first envelope (default 120)",
+    )
+    run.add_argument("--ingest-port", type=int, default=0, help="port of the run's ingest (default: a free one)")
+    run.add_argument(
+        "--dsn-key",
+        default=None,
+        help="public key for the external deployment's DSNs, so they stay the same across runs (32 hex digits)",
     )
     run.add_argument("--reports", type=Path, default=Path("reports"), help="where reports/<run id>/ goes")
     run.add_argument("--suites", type=Path, default=Path("suites"), help="the suites folder")
     run.set_defaults(handler=_run)
 
 
-def _run_suites(paths: list[Path], out: Path, ingest_url: str, target: str) -> tuple[list[CheckResult], int]:
-    results_path = out / "results.jsonl"
-    cmd = [
+@dataclass
+class RunPlan:
+    """A run's validated arguments: everything that can be wrong is found before anything starts."""
+
+    profile: str
+    target: str
+    external: bool
+    environment: str | None
+    release: str | None
+    expect: Path | None
+    suites: list[Path]
+    missing: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def plan_run(args: argparse.Namespace) -> RunPlan:
+    """Validate the arguments (ValueError → exit 2) and find the profile's suites."""
+    target: str = args.target
+    external = is_external(target)
+    if not external and target.removeprefix("bundled:") not in BUNDLED_TARGETS:
+        known = ", ".join(f"bundled:{n}" for n in BUNDLED_TARGETS)
+        raise ValueError(f"--target {target!r} is not one of {known}, nor an http(s) URL")
+    if external:
+        describe_external(target, TargetOptions(server_dsn="x", browser_dsn="x"))  # validates the URL
+    if args.expect is not None:
+        _check_expectations(args.expect)
+    if args.handshake_timeout <= 0:
+        raise ValueError("--handshake-timeout must be positive")
+    wanted = PROFILES[args.profile]
+    found = [s for s in wanted if any((args.suites / s).glob("test_*.py"))]
+    env = {ENV_TARGET: target}
+    if args.environment:
+        env[ENV_ENVIRONMENT] = args.environment
+        env["GATE_ENVIRONMENTS"] = args.environment  # the production suite's own narrowing
+    if args.release:
+        env[ENV_RELEASE] = args.release
+    if args.expect is not None:
+        env[ENV_EXPECT] = str(args.expect.resolve())
+    return RunPlan(
+        profile=args.profile,
+        target=target,
+        external=external,
+        environment=args.environment,
+        release=args.release,
+        expect=args.expect,
+        suites=[args.suites / s for s in found],
+        missing=[s for s in wanted if s not in found],
+        env=env,
+    )
+
+
+def _check_expectations(path: Path) -> None:
+    """A broken expectation file is a usage error now, not a crash in the middle of the suites."""
+    from harness.production.expectations import ExpectationError, load_expectations
+
+    if not path.is_file():
+        raise ValueError(f"--expect {path}: no such file")
+    try:
+        load_expectations(path)
+    except ExpectationError as exc:
+        raise ValueError(f"--expect {path}: {exc}") from exc
+
+
+def pytest_command(paths: list[Path], out: Path, ingest_url: str) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "pytest",
         *map(str, paths),
         "--gate-results",
-        str(results_path),
+        str(out / "results.jsonl"),
         "--gate-ingest-url",
         ingest_url,
         "--junitxml",
         str(out / "junit.xml"),
+        "--alluredir",
+        str(out / "allure-results"),
         "-p",
         "no:cacheprovider",
         "-q",
         "-rfEs",
     ]
-    env = {**os.environ, "SENTRY_GATE_TARGET": target}
-    with (out / "pytest.log").open("w", encoding="utf-8") as log:
-        code = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, check=False).returncode
-    return read_results(results_path), code
+
+
+def _run_suites(plan: RunPlan, out: Path, ingest_url: str, console: Console) -> tuple[list[CheckResult], int, float]:
+    results_path = out / "results.jsonl"
+    budget = BUDGET_S[plan.profile]
+    env = {**os.environ, **plan.env}
+    started = time.monotonic()
+    with (
+        (out / "pytest.log").open("w", encoding="utf-8") as log,
+        progress(console, f"running suites: {', '.join(p.name for p in plan.suites)}") as status,
+    ):
+        proc = subprocess.Popen(
+            pytest_command(plan.suites, out, ingest_url), stdout=log, stderr=subprocess.STDOUT, env=env
+        )
+        while True:
+            try:
+                code = proc.wait(timeout=1.0)  # a heartbeat for the progress line, bounded by the budget below
+                break
+            except subprocess.TimeoutExpired:
+                elapsed = time.monotonic() - started
+                if elapsed > 3 * budget:
+                    proc.kill()
+                    proc.wait(10)
+                    code = -9
+                    break
+                done = len(read_results(results_path))
+                status.update(f"running suites: {done} check(s) recorded, {elapsed:.0f} s (budget {budget:.0f} s)")
+    return read_results(results_path), code, time.monotonic() - started
+
+
+def _external_handshake(
+    plan: RunPlan, client: IngestClient, dsn_key: str | None, timeout: float, console: Console
+) -> tuple[bool, list[str]]:
+    server = client.create_project("external server", project_id=SERVER_PROJECT, key=dsn_key)
+    browser = client.create_project("external browser", project_id=BROWSER_PROJECT, key=dsn_key)
+    options = TargetOptions(
+        environment=plan.environment or "production",
+        release=plan.release,
+        server_dsn=server.dsn,
+        browser_dsn=browser.dsn,
+        fault_token=None,
+    )
+    external = describe_external(plan.target, options)
+    console.print(external.instructions())
+    console.print(external.sdk_settings())
+    plan.env[ENV_SERVER_PROJECT] = str(server.id)
+    plan.env[ENV_BROWSER_PROJECT] = str(browser.id)
+    if plan.environment is None:
+        plan.env[ENV_ENVIRONMENT] = options.environment
+    with progress(console, f"waiting up to {timeout:g} s for {plan.target} to send to the gate") as status:
+        result = wait_for_deployment(
+            client,
+            (server.id, browser.id),
+            plan.target,
+            timeout=timeout,
+            on_round=lambda s: status.update(f"waiting for {plan.target} to send to the gate: {s:.0f} s"),
+        )
+    if not result.arrived:
+        return False, [
+            f"handshake failed: nothing arrived from {plan.target} within {timeout:g} s"
+            f" ({result.nudges} request(s) to it); is it running with the settings above?"
+        ]
+    return True, [
+        f"handshake: {plan.target} sent {', '.join(sorted(set(result.item_types)))} after {result.waited_s:.1f} s"
+    ]
+
+
+def _start_ingest(out: Path, port: int) -> IngestProcess:
+    try:
+        return start_ingest(out / "ingest", extra_args=["--port", str(port)] if port else None)
+    except RuntimeError as exc:
+        raise ValueError(f"the run's ingest did not start: {exc}") from exc
 
 
 def _run(args: argparse.Namespace) -> int:
+    console = make_console()
+    plan = plan_run(args)
     started = time.time()
-    run_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(started)) + f"-{args.profile}"
+    run_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(started)) + f"-{plan.profile}"
     out = args.reports / run_id
     out.mkdir(parents=True, exist_ok=True)
-    wanted = PROFILES[args.profile]
-    found = [s for s in wanted if any((args.suites / s).glob("test_*.py"))]
-    missing = [s for s in wanted if s not in found]
     results: list[CheckResult] = []
     notes: list[str] = []
-    ingest = start_ingest(out / "ingest")
+    setup_failed = False
+    ingest = _start_ingest(out, args.ingest_port)
+    console.print(f"sentry-gate: profile {plan.profile} on {plan.target}; ingest {ingest.url}; report {out}")
     try:
-        if found:
-            results, code = _run_suites([args.suites / s for s in found], out, ingest.url, args.target)
-            failed_without_result = code == 1 and not any(r.verdict is Verdict.FAIL for r in results)
-            if code not in PYTEST_OK or failed_without_result:
-                results.append(
-                    CheckResult(
-                        "gate.suites.run",
-                        Verdict.FAIL,
-                        f"the suites did not run cleanly (pytest exit {code}); see pytest.log",
-                        {"pytest_exit": code},
+        with IngestClient(ingest.url, token=ingest.control_token) as client:
+            if plan.external:
+                ok, said = _external_handshake(plan, client, args.dsn_key, args.handshake_timeout, console)
+                notes += said
+                setup_failed = not ok
+            if plan.suites and not setup_failed:
+                results, code, took = _run_suites(plan, out, ingest.url, console)
+                failed_without_result = code == 1 and not any(r.verdict is Verdict.FAIL for r in results)
+                if code not in PYTEST_OK or failed_without_result:
+                    results.append(
+                        CheckResult(
+                            "gate.suites.run",
+                            Verdict.FAIL,
+                            f"the suites did not run cleanly (pytest exit {code}); see pytest.log",
+                            {"pytest_exit": code},
+                        )
                     )
-                )
-            notes.append(f"suites ran: {', '.join(found)} (pytest exit {code}; log: pytest.log, junit.xml)")
-        with IngestClient(ingest.url) as client:
+                names = ", ".join(p.name for p in plan.suites)
+                notes.append(f"suites ran: {names} (pytest exit {code}, {took:.0f} s; log: pytest.log, junit.xml)")
+                if took > BUDGET_S[plan.profile]:
+                    notes.append(
+                        f"the suites took {took:.0f} s, over the profile's budget of {BUDGET_S[plan.profile]:.0f} s"
+                    )
             client.flush()
             stats = client.stats()
         notes.append(
@@ -107,20 +305,31 @@ def _run(args: argparse.Namespace) -> int:
         ingest.stop()
     info = RunInfo(
         run_id=run_id,
-        profile=args.profile,
-        target=args.target,
+        profile=plan.profile,
+        target=plan.target,
         started_at=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(started)),
         duration_s=time.time() - started,
         ingest_url=ingest.url,
-        suites_found=found,
-        suites_missing=missing,
+        suites_found=[p.name for p in plan.suites],
+        suites_missing=plan.missing,
         notes=notes,
+        environment=plan.environment,
+        release=plan.release,
+        setup_error=notes[0] if setup_failed else None,
     )
     path = write_report(args.reports, info, results)
+    if setup_failed:
+        console.print(f"sentry-gate: set-up error: {notes[0]}", style="bold red")
+        console.print(f"report: {path}")
+        return EXIT_SETUP
     verdict = overall_verdict(results)
-    print(
-        f"sentry-gate: profile {args.profile}: {len(results)} check(s), verdict {verdict.value};"
-        f" {len(missing)} suite(s) not available yet ({', '.join(missing) or 'none'})"
+    counts = {v: sum(r.verdict is v for r in results) for v in Verdict}
+    style = {Verdict.FAIL: "bold red", Verdict.INCONCLUSIVE: "bold yellow"}.get(verdict, "bold green")
+    console.print(
+        f"sentry-gate: profile {plan.profile}: {len(results)} check(s) ({counts[Verdict.PASS]} pass,"
+        f" {counts[Verdict.FAIL]} fail, {counts[Verdict.INCONCLUSIVE]} inconclusive), verdict {verdict.value};"
+        f" {len(plan.missing)} suite(s) not available yet ({', '.join(plan.missing) or 'none'})",
+        style=style,
     )
-    print(f"report: {path}")
+    console.print(f"report: {path}")
     return EXIT_CODES[verdict]

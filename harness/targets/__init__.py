@@ -7,7 +7,7 @@ gate. Suites use the ``target`` fixture from ``harness.targets.fixtures``.
 
 from harness.targets._paths import CLIENT_DIST
 from harness.targets._process import ManagedProcess, TargetStartError
-from harness.targets.external import ExternalTarget, describe_external
+from harness.targets.external import ExternalTarget, describe_external, external_from_env, is_external
 from harness.targets.launcher import (
     BUNDLED_TARGETS,
     BundledTarget,
@@ -36,6 +36,8 @@ __all__ = [
     "TargetStartError",
     "TargetUnavailable",
     "describe_external",
+    "external_from_env",
+    "is_external",
     "running_target",
     "start_target",
     "target_environment",

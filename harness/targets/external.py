@@ -8,16 +8,46 @@ so the deployment has to run on the same machine, or reach it through a tunnel t
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
+from harness.targets.options import TargetOptions
 from harness.targets.target import Target
 
 if TYPE_CHECKING:
-    from harness.targets.options import TargetOptions
+    from harness.ingest import IngestClient
 
-__all__ = ["ExternalTarget", "describe_external"]
+__all__ = [
+    "ENV_BROWSER_PROJECT",
+    "ENV_ENVIRONMENT",
+    "ENV_EXPECT",
+    "ENV_RELEASE",
+    "ENV_SERVER_PROJECT",
+    "ENV_TARGET",
+    "ExternalTarget",
+    "describe_external",
+    "external_from_env",
+    "is_external",
+]
+
+# What `sentry-gate run` tells the suites it starts (pytest runs in a subprocess; these are its contract).
+ENV_TARGET: Final = "SENTRY_GATE_TARGET"
+"""``bundled:express-vue``, ``bundled:python-api`` or the external deployment's URL."""
+ENV_ENVIRONMENT: Final = "SENTRY_GATE_ENVIRONMENT"
+ENV_RELEASE: Final = "SENTRY_GATE_RELEASE"
+ENV_EXPECT: Final = "SENTRY_GATE_EXPECT"
+"""Path of the expectation YAML (``--expect``) the production suite should read instead of its own."""
+ENV_SERVER_PROJECT: Final = "SENTRY_GATE_SERVER_PROJECT"
+ENV_BROWSER_PROJECT: Final = "SENTRY_GATE_BROWSER_PROJECT"
+"""Ingest project ids the external deployment's DSNs point at (set only for an external target)."""
+
+
+def is_external(target: str) -> bool:
+    """True for a deployment's URL, False for ``bundled:<name>``."""
+    return not target.startswith("bundled:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +69,25 @@ class ExternalTarget:
             "a tunnel. Checks that need the gate routes are skipped when GATE_FAULT_TOKEN is not set.",
         ]
         return "\n".join(lines)
+
+    def sdk_settings(self) -> str:
+        """The same settings as each SDK takes them (both server SDKs also read the variables themselves)."""
+        dsn, browser = self.settings["SENTRY_DSN"], self.settings["SENTRY_DSN_BROWSER"]
+        env = self.settings["SENTRY_ENVIRONMENT"]
+        release = self.settings.get("SENTRY_RELEASE")
+        node_release = f", release: {release!r}" if release else ""
+        py_release = f", release={release!r}" if release else ""
+        return "\n".join(
+            [
+                "Node (@sentry/node reads SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE from the environment):",
+                f"  Sentry.init({{ dsn: {dsn!r}, environment: {env!r}{node_release} }})",
+                "Python (sentry-sdk reads the same three variables):",
+                f"  sentry_sdk.init(dsn={dsn!r}, environment={env!r}{py_release})",
+                "Browser (hand the page its DSN at run time, e.g. from SENTRY_DSN_BROWSER in injected config):",
+                f"  Sentry.init({{ dsn: {browser!r}, environment: {env!r}{node_release} }})",
+                "The gate's ingest answers with CORS headers, so the page may send to it from any origin.",
+            ]
+        )
 
     def as_target(self, options: TargetOptions) -> Target:
         """A ``Target`` for the suites: no processes, no logs, gate routes if a token was agreed."""
@@ -64,3 +113,32 @@ def describe_external(url: str, options: TargetOptions) -> ExternalTarget:
         "SENTRY_TRACES_SAMPLE_RATE": "<only to test the kill switch>",
     }
     return ExternalTarget(url=url.rstrip("/"), settings=settings, optional=optional)
+
+
+def external_from_env(ingest: IngestClient, environ: Mapping[str, str] | None = None) -> Target | None:
+    """The external target `sentry-gate run` handed to the suites, with its ingest projects; None if bundled.
+
+    A suite (or a fixture) calls this to run against the user's deployment instead of a bundled target.
+    """
+    from harness.ingest import ProjectHandle
+
+    env = os.environ if environ is None else environ
+    url = env.get(ENV_TARGET, "")
+    if not url or not is_external(url):
+        return None
+    projects = {p.id: p for p in ingest.projects()}
+    server = projects.get(int(env.get(ENV_SERVER_PROJECT, "0") or 0))
+    browser = projects.get(int(env.get(ENV_BROWSER_PROJECT, "0") or 0))
+    if server is None or browser is None:
+        raise ValueError(f"{ENV_TARGET} is external but its ingest projects are not on this ingest")
+    options = TargetOptions(
+        environment=env.get(ENV_ENVIRONMENT) or "production",
+        release=env.get(ENV_RELEASE) or None,
+        server_dsn=server.dsn,
+        browser_dsn=browser.dsn,
+        fault_token=None,
+    )
+    target = Target(name="external", url=url.rstrip("/"), options=options)
+    target.server_project = ProjectHandle(ingest, server)
+    target.browser_project = ProjectHandle(ingest, browser)
+    return target

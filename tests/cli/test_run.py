@@ -1,4 +1,8 @@
-"""`sentry-gate run` end to end: suites run through pytest, results decide the exit code."""
+"""`sentry-gate run` end to end through a subprocess: suites run through pytest, results decide the exit code.
+
+Exit codes (docs/cli.md): 0 pass, 1 fail, 3 inconclusive, 2 usage or set-up error. The suites here are
+tiny synthetic ones written in tmp_path, so each run takes seconds, not the minutes of the real profile.
+"""
 
 from __future__ import annotations
 
@@ -9,38 +13,41 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
+
 SUITE = """
 from harness.results import CheckResult, Verdict
 
-def test_check(gate_check, sentry_ingest):
+def test_check(gate_check, sentry_ingest, tmp_path):
     assert sentry_ingest.health()["ok"]  # the suite talks to the run's own ingest
-    gate_check(CheckResult("production.demo.{name}", Verdict.{verdict}, "measured {name}", {{"value": 42}}))
+    plot = tmp_path / "plot.svg"
+    plot.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    evidence = {{"value": 42, "artefacts": [str(plot)]}}
+    gate_check(CheckResult("production.demo.{name}", Verdict.{verdict}, "measured {name}", evidence))
 """
 
 
-def _run(tmp_path: Path, verdicts: dict[str, str]) -> tuple[int, str, Path]:
+def run_cli(tmp_path: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", "--reports", str(tmp_path / "reports"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+def write_suites(tmp_path: Path, verdicts: dict[str, str]) -> Path:
     suites = tmp_path / "suites"
     for suite, verdict in verdicts.items():
         (suites / suite).mkdir(parents=True)
         (suites / suite / f"test_{suite}_demo.py").write_text(SUITE.format(name=suite, verdict=verdict))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness.cli",
-            "run",
-            "--profile",
-            "pre-release",
-            "--suites",
-            str(suites),
-            "--reports",
-            str(tmp_path / "reports"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    return suites
+
+
+def _run(tmp_path: Path, verdicts: dict[str, str]) -> tuple[int, str, Path]:
+    suites = write_suites(tmp_path, verdicts)
+    result = run_cli(tmp_path, "--profile", "pre-release", "--suites", str(suites))
     report = next((tmp_path / "reports").iterdir())
     return result.returncode, result.stdout + result.stderr, report
 
@@ -60,33 +67,84 @@ def test_exit_code_follows_the_verdicts(tmp_path: Path, verdicts: dict[str, str]
     summary = (report / "summary.md").read_text()
     for suite in verdicts:
         assert f"`production.demo.{suite}`" in summary
+    assert "value=42" in summary  # the figures, not only the verdict
     assert "`suites/release/`" in summary  # named by the profile, absent here: listed, not passed
+    assert f"(exit {code})" in summary.split("\n\n", 3)[1]  # the verdict comes first
     findings = json.loads((report / "findings.json").read_text())
     assert {r["check_id"] for r in findings["results"]} == {f"production.demo.{s}" for s in verdicts}
     assert (report / "junit.xml").exists()
     assert (report / "ingest" / "ingest.sqlite3").exists()
+    # Allure: one result per test, the check's result attached as JSON, and the artefact it named.
+    allure = report / "allure-results"
+    results = [json.loads(p.read_text()) for p in allure.glob("*-result.json")]
+    assert len(results) == len(verdicts)
+    names = {a["name"] for r in results for a in r.get("attachments", [])}
+    assert {f"production.demo.{s}: plot.svg" for s in verdicts} <= names
+    assert any(n.startswith("production.demo.production (") for n in names)
 
 
 def test_a_suite_that_crashes_is_a_failure_not_a_pass(tmp_path: Path) -> None:
     suites = tmp_path / "suites" / "production"
     suites.mkdir(parents=True)
     (suites / "test_broken.py").write_text("def test_x():\n    raise RuntimeError('boom')\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness.cli",
-            "run",
-            "--suites",
-            str(tmp_path / "suites"),
-            "--reports",
-            str(tmp_path / "reports"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    result = run_cli(tmp_path, "--suites", str(tmp_path / "suites"))
     assert result.returncode == 1
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
     assert "gate.suites.run" in summary
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--profile", "nope"], "invalid choice"),
+        (["--target", "bundled:nope"], "is not one of bundled:express-vue"),
+        (["--target", "ftp://example.test"], "http(s) URL"),
+        (["--expect", "/no/such/expectations.yaml"], "no such file"),
+        (["--expect", __file__], "--expect"),  # not an expectation file: refused before anything starts
+        (["--environment", "prod"], "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run_cli(tmp_path, "--suites", str(tmp_path / "none"), *args, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
+
+
+def test_options_reach_the_suites(tmp_path: Path) -> None:
+    suites = tmp_path / "suites" / "production"
+    suites.mkdir(parents=True)
+    (suites / "test_env.py").write_text(
+        "import json, os\n"
+        "def test_env(tmp_path_factory):\n"
+        "    keys = [k for k in os.environ if k.startswith(('SENTRY_GATE_', 'GATE_ENVIRONMENTS'))]\n"
+        f"    open({str(tmp_path / 'env.json')!r}, 'w').write(json.dumps({{k: os.environ[k] for k in keys}}))\n"
+    )
+    expect = tmp_path / "mine.yaml"
+    expect.write_text((ROOT / "suites" / "production" / "expectations" / "python-api.yaml").read_text())
+    result = run_cli(
+        tmp_path,
+        "--suites",
+        str(tmp_path / "suites"),
+        "--target",
+        "bundled:python-api",
+        "--environment",
+        "staging",
+        "--release",
+        "shop@2.0.0",
+        "--expect",
+        str(expect),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    env = json.loads((tmp_path / "env.json").read_text())
+    expected = {
+        "SENTRY_GATE_TARGET": "bundled:python-api",
+        "SENTRY_GATE_ENVIRONMENT": "staging",
+        "GATE_ENVIRONMENTS": "staging",
+        "SENTRY_GATE_RELEASE": "shop@2.0.0",
+        "SENTRY_GATE_EXPECT": str(expect.resolve()),
+    }
+    assert {k: env.get(k) for k in expected} == expected
+    summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
+    assert "environment `staging`" in summary
+    assert "release `shop@2.0.0`" in summary

@@ -1,0 +1,105 @@
+"""`sentry-gate run --target URL`: the handshake proves a deployment sends to the gate before suites run.
+
+The deployment is a bundled target started by hand, as a user starts theirs: configured beforehand with
+the DSNs the run will print, thanks to ``--ingest-port`` and ``--dsn-key``. Its suite is a tiny synthetic
+one that finds the deployment through `external_from_env` and checks what it sent.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli.run_cmd import BROWSER_PROJECT, SERVER_PROJECT
+from harness.targets import TargetOptions, running_target
+
+KEY = "0123456789abcdef0123456789abcdef"
+
+SUITE = """
+from harness.results import CheckResult, Verdict
+from harness.targets.external import external_from_env
+
+def test_external(gate_check, sentry_ingest):
+    target = external_from_env(sentry_ingest)
+    assert target is not None and target.name == "external"
+    items = target.server_project.items()
+    verdict = Verdict.PASS if items else Verdict.FAIL
+    gate_check(CheckResult("production.demo.external", verdict, f"{len(items)} item(s)", {"items": len(items)}))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run(tmp_path: Path, url: str, port: int, timeout: str) -> subprocess.CompletedProcess[str]:
+    suites = tmp_path / "suites" / "production"
+    suites.mkdir(parents=True, exist_ok=True)
+    (suites / "test_external.py").write_text(SUITE)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness.cli",
+            "run",
+            "--target",
+            url,
+            "--environment",
+            "development",
+            "--ingest-port",
+            str(port),
+            "--dsn-key",
+            KEY,
+            "--handshake-timeout",
+            timeout,
+            "--suites",
+            str(tmp_path / "suites"),
+            "--reports",
+            str(tmp_path / "reports"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+@pytest.mark.xdist_group("external-target")
+def test_handshake_then_suites_run_against_the_deployment(tmp_path: Path) -> None:
+    port = _free_port()
+    options = TargetOptions(
+        environment="development",
+        server_dsn=f"http://{KEY}@127.0.0.1:{port}/{SERVER_PROJECT}",
+        browser_dsn=f"http://{KEY}@127.0.0.1:{port}/{BROWSER_PROJECT}",
+        extra_env={"ENABLE_SENTRY": "true"},  # development is silent unless opted in; then every request is traced
+    )
+    with running_target("python-api", options, tmp_path / "target") as target:
+        result = _run(tmp_path, target.url, port, "60")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    # What to set in the deployment, for each SDK, printed before the wait.
+    assert f"SENTRY_DSN=http://{KEY}@127.0.0.1:{port}/{SERVER_PROJECT}" in result.stdout
+    assert "SENTRY_ENVIRONMENT=development" in result.stdout
+    assert "sentry_sdk.init(" in result.stdout
+    assert "Sentry.init(" in result.stdout
+    summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
+    assert "handshake:" in summary
+    assert "`production.demo.external`" in summary
+
+
+@pytest.mark.xdist_group("external-target")
+def test_nothing_arriving_is_a_setup_error(tmp_path: Path) -> None:
+    # A deployment that answers but never sends to the gate: the run's own ingest URL is one.
+    silent = f"http://127.0.0.1:{_free_port()}"
+    result = _run(tmp_path, silent, _free_port(), "2")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "handshake failed: nothing arrived" in result.stdout
+    summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
+    assert "set-up error (exit 2)" in summary
+    assert not (next((tmp_path / "reports").iterdir()) / "results.jsonl").exists()  # no suite ran
