@@ -5,6 +5,8 @@
   ``limit_data`` (`harness.chaos.toxics`), described by `ToxicSpec`;
 - `Experiment`/`run_experiment`: steady state → inject → steady state under the fault → roll back
   (always) → recovered, with a `Journal` of every probe's measured value.
+- the checks as pure functions (`checks`, `delivery`, `memory`, `availability`, `browser_journey`)
+  and the scenarios on a `rig.ChaosRig` that end in them (`experiments`), imported by module.
 
 See docs/chaos.md. Nothing here starts a server on import.
 """

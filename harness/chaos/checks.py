@@ -15,8 +15,11 @@ from harness.chaos.load import LoadSample, percentile
 from harness.results import CheckResult, Verdict
 
 __all__ = [
+    "APP_UNAFFECTED",
+    "ERRORS_CAPTURED",
     "P95_NOISE_FLOOR_MS",
     "P95_SLACK",
+    "UPSTREAM_TIMEOUT",
     "app_unaffected",
     "grouping_key",
     "p95_noise",
@@ -25,6 +28,10 @@ __all__ = [
     "upstream_deadline",
     "upstream_errors_captured",
 ]
+
+APP_UNAFFECTED = "chaos.ingest-down.app-unaffected"
+ERRORS_CAPTURED = "chaos.upstream.errors-captured"
+UPSTREAM_TIMEOUT = "chaos.upstream.timeout"
 
 P95_SLACK = 0.10
 """Issue 7: under a Sentry fault, p95 at most 10% above the steady state's."""

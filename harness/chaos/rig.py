@@ -3,9 +3,10 @@
 ``start_rig("python-api", ingest, runner, log_dir)`` starts a fake Spotify, one fault proxy in front
 of it and one in front of the ingest, then the target with ``SPOTIFY_API_URL`` and its server DSN
 pointing at the proxies. Faults on the wire go on the proxies; faults in answers stay with the
-ingest's and the fake Spotify's own fault switches. The browser DSN goes straight to the ingest
-(the browser's path is Playwright's to break). `ChaosRig.stop` stops every part even when another
-fails (and then raises).
+ingest's and the fake Spotify's own fault switches. The browser DSN goes straight to the ingest,
+unless ``browser_through_proxy``: then it goes through the Sentry proxy too, so disabling that proxy
+takes Sentry down for the page as well (the browser journey with Sentry down). `ChaosRig.stop`
+stops every part even when another fails (and then raises).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def start_rig(
     environment: str = "production",
     mutant: str | None = None,
     extra_env: Mapping[str, str | None] | None = None,
+    browser_through_proxy: bool = False,
 ) -> ChaosRig:
     label = f"chaos {name} {secrets.token_hex(3)}"
     server = ProjectHandle(ingest, ingest.create_project(f"{label} server"))
@@ -88,7 +90,7 @@ def start_rig(
             environment=environment,
             mutant=mutant,
             server_dsn=proxied_dsn(server.dsn, sentry_proxy),
-            browser_dsn=browser.dsn,
+            browser_dsn=proxied_dsn(browser.dsn, sentry_proxy) if browser_through_proxy else browser.dsn,
             extra_env=dict(extra_env or {}),
         )
         target = start_target(name, options, log_dir / "target", spotify_url=spotify_proxy.url())
@@ -107,8 +109,18 @@ def running_rig(
     environment: str = "production",
     mutant: str | None = None,
     extra_env: Mapping[str, str | None] | None = None,
+    browser_through_proxy: bool = False,
 ) -> Iterator[ChaosRig]:
-    rig = start_rig(name, ingest, runner, log_dir, environment=environment, mutant=mutant, extra_env=extra_env)
+    rig = start_rig(
+        name,
+        ingest,
+        runner,
+        log_dir,
+        environment=environment,
+        mutant=mutant,
+        extra_env=extra_env,
+        browser_through_proxy=browser_through_proxy,
+    )
     try:
         yield rig
     finally:
