@@ -1,13 +1,16 @@
 """The page's own filters (``beforeSend``, ``beforeSendTransaction``) exercised in Debian's Chromium.
 
-The page exposes the hooks it passed to ``Sentry.init`` as ``window.__gate.filters``; each check hands
-them synthetic events that the filter must drop (extension frames, development noise, transactions
-under 10 ms, health/metrics transactions) beside a comparable event it must keep. Chromium is launched
-from ``/usr/bin/chromium`` through Playwright (never a downloaded browser).
+Each filter check sends events for real through the page's SDK (``window.__gate.capture``, the SDK's
+``captureEvent``): events the filter must drop (extension frames, development noise, transactions under
+10 ms, health/metrics transactions) beside a comparable one it must keep. The kept one must arrive, the
+dropped ones must not, and the SDK's client report (sent when the page closes) must count each drop with
+reason ``before_send``. Chromium is launched from ``/usr/bin/chromium`` through Playwright (never a
+downloaded browser).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from harness.release.browser import CHROMIUM, chromium
@@ -25,6 +28,11 @@ def _error(value: str, filename: str = "http://127.0.0.1/assets/index.js") -> di
 def _transaction(name: str, seconds: float) -> dict[str, Any]:
     return {"type": "transaction", "transaction": name, "start_timestamp": 1000.0, "timestamp": 1000.0 + seconds}
 
+
+# The reasons a client report gives a filtered event: the page's hooks (``before_send``), and the SDK's
+# own inbound filters (``event_processor``: its default ignoreErrors already drop the ResizeObserver
+# loop message before beforeSend sees it).
+FILTER_REASONS = ("before_send", "event_processor")
 
 # check id → (environments it applies to, hook, events to drop, a comparable event to keep)
 FILTER_CASES: dict[str, tuple[tuple[str, ...], str, list[dict[str, Any]], dict[str, Any]]] = {
@@ -62,43 +70,126 @@ FILTER_CASES: dict[str, tuple[tuple[str, ...], str, list[dict[str, Any]], dict[s
     ),
 }
 
-_RUN_HOOK = """([hook, events]) => events.map((e) => {
-  const out = window.__gate.filters[hook](structuredClone(e), {});
-  return out === null || out === undefined ? null : 'kept';
-})"""
+# Each event goes through ``window.__gate.capture`` (the SDK's captureEvent: the page's own hooks, the
+# client reports and the transport), tagged with the case's marker and its index (names may be scrubbed
+# on the way); a transaction is moved to now.
+_SEND = """async ([marker, events]) => {
+  const now = Date.now() / 1000;
+  for (const [i, e] of events.entries()) {
+    const event = structuredClone(e);
+    event.tags = { ...(event.tags ?? {}), 'gate.marker': marker, 'gate.case': String(i) };
+    if (event.type === 'transaction') {
+      event.timestamp = now - 1 + (event.timestamp - event.start_timestamp);
+      event.start_timestamp = now - 1;
+    }
+    window.__gate.capture(event);
+  }
+  return window.__gate.flush(10000);
+}"""
 
 
-def probe_page_filters(target: Target, environment: str, browser: Any = None) -> list[CheckResult]:
-    """One page load of the target (in ``browser``, or a Chromium of its own); every filter case that
-    applies to ``environment``."""
+def probe_page_filters(
+    target: Target, environment: str, browser: Any = None, *, only: Iterable[str] | None = None
+) -> list[CheckResult]:
+    """Every filter case that applies to ``environment`` (or those of them named in ``only``), each in a
+    page of its own: the events sent for real through the page's SDK, the page closed (which sends its
+    client report), then the ingest read."""
     if browser is None:
         with chromium() as own:
-            return probe_page_filters(target, environment, own)
-    page = browser.new_page()
+            return probe_page_filters(target, environment, own, only=only)
+    wanted = set(FILTER_CASES if only is None else only)
+    return [
+        _send_case(target, browser, check_id, hook=hook, drop=drop, keep=keep)
+        for check_id, (environments, hook, drop, keep) in FILTER_CASES.items()
+        if environment in environments and check_id in wanted
+    ]
+
+
+def _send_case(
+    target: Target, browser: Any, check_id: str, *, hook: str, drop: list[dict[str, Any]], keep: dict[str, Any]
+) -> CheckResult:
+    from harness.production.drive import new_marker, wait_marked
+    from harness.production.items import discarded, tags_of
+
+    project = target.browser_project
+    if project is None:
+        raise RuntimeError(f"{target.name} has no browser project")
+    kind = "transaction" if hook == "beforeSendTransaction" else "event"
+    category = "transaction" if kind == "transaction" else "error"
+    marker = new_marker("pfilter")
+    reports_before = {i.id for i in project.items(type="client_report")}
+    context = browser.new_context()
     try:
+        page = context.new_page()
         page.goto(target.url + "/", wait_until="load")
-        page.wait_for_function("window.__gate !== undefined", timeout=60_000)
-        return [
-            _judge(check_id, hook, drop, keep, page.evaluate(_RUN_HOOK, [hook, [*drop, keep]]))
-            for check_id, (environments, hook, drop, keep) in FILTER_CASES.items()
-            if environment in environments
-        ]
+        page.wait_for_function(_PAGE_READY, timeout=60_000)
+        page.evaluate(_SEND, [marker, [*drop, keep]])
+        # The user leaves: the document turns hidden and the SDK sends its client report (it sends them on
+        # visibilitychange only). The context stays open until the report is in: closing it at once can
+        # tear the request down with the browser context's network.
+        page.goto("about:blank")
+        arrived = wait_marked(project, marker, type=kind, timeout=20)
+        cases = {tags_of(i.json()).get("gate.case") for i in arrived}  # names may be scrubbed on the way
+        answers: list[str | None] = ["kept" if str(n) in cases else None for n in range(len(drop) + 1)]
+        dropped = answers[:-1].count(None)
+
+        def reported_now() -> dict[str, int]:
+            reports = [i for i in project.items(type="client_report") if i.id not in reports_before]
+            counts = discarded(reports, category)
+            return {reason: q for (reason, _), q in counts.items() if reason in FILTER_REASONS}
+
+        reported = _wait_reported(project, reported_now, dropped)
     finally:
-        page.close()
+        context.close()
+    return _judge(check_id, hook=hook, drop=drop, keep=keep, answers=answers, reported=reported)
+
+
+def _wait_reported(
+    project: Any, reported_now: Callable[[], dict[str, int]], dropped: int, timeout: float = 20.0
+) -> dict[str, int]:
+    """Long-poll the ingest for client reports until they count ``dropped`` discards or the deadline (a
+    page may split its outcomes over more than one report)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        reported = reported_now()
+        remaining = deadline - time.monotonic()
+        if sum(reported.values()) >= dropped or remaining <= 0:
+            return reported
+        seen = len(project.items(type="client_report"))
+        try:
+            project.wait_for_items(type="client_report", count=seen + 1, timeout=remaining)
+        except TimeoutError:
+            return reported_now()
 
 
 def _judge(
-    check_id: str, hook: str, drop: list[dict[str, Any]], keep: dict[str, Any], answers: list[str | None]
+    check_id: str,
+    *,
+    hook: str,
+    drop: list[dict[str, Any]],
+    keep: dict[str, Any],
+    answers: list[str | None],
+    reported: dict[str, int] | None = None,
 ) -> CheckResult:
+    """``answers``: per event of ``[*drop, keep]``, "kept" or None; ``reported``: the client reports'
+    filter discards by reason (None when the hooks were called directly, not sent)."""
     kept = [_describe(e) for e, a in zip(drop, answers[:-1], strict=True) if a is not None]
     control = answers[-1] is not None
-    evidence = {"hook": hook, "dropped": len(drop) - len(kept), "kept": kept, "control_kept": control}
+    dropped = len(drop) - len(kept)
+    evidence = {"hook": hook, "dropped": dropped, "kept": kept, "control_kept": control, "reported": reported}
     if kept:
         return CheckResult(check_id, Verdict.FAIL, f"{hook} kept {len(kept)} of {len(drop)}: {kept}", evidence)
     if not control:
         summary = f"{hook} also dropped the comparable {_describe(keep)} (over-filtering)"
         return CheckResult(check_id, Verdict.FAIL, summary, evidence)
+    if reported is not None and sum(reported.values()) < dropped:
+        summary = f"{hook} dropped {dropped} but client reports show {sum(reported.values())} discards {reported}"
+        return CheckResult(check_id, Verdict.FAIL, summary, evidence)
     summary = f"{hook} dropped {len(drop)} of {len(drop)} and kept {_describe(keep)}"
+    if reported is not None:
+        summary += f"; client reports: {reported}"
     return CheckResult(check_id, Verdict.PASS, summary, evidence)
 
 
@@ -238,9 +329,8 @@ def probe_browser_delivery(target: Target, *, errors: int, batch: int = 1, brows
     between batches; then the page is closed, which sends its client report. Received is counted by
     marker, the rest by client-report reason.
 
-    Not wired into the suite yet: on the hardened target it loses errors with client-report reason
-    ``network_error`` (docs/production.md, "Findings"), so it would fail every run until that is
-    understood."""
+    Before the page's transport retried a rejected keepalive request, this lost 26-49 of 200 with reason
+    ``network_error`` (docs/production.md, "Findings")."""
     from harness.production import checks
     from harness.production.drive import new_marker
     from harness.production.items import discarded, messages_of

@@ -51,6 +51,9 @@ class Expectations:
     browser_tolerance: float
     alpha: float
     source: str
+    replay_tolerance: float = 0.3
+    """Replay rates are measured over ≥ 5 s browser sessions (the SDK sends nothing younger), so their
+    stated precision is looser still than the browser traces rate's."""
 
     def environment(self, name: str) -> EnvironmentExpectation:
         try:
@@ -116,6 +119,9 @@ def parse_expectations(data: Any, source: str = "<expectations>") -> Expectation
         browser_tolerance=_positive(tol.get("browser", 0.1), f"{source}: tolerance.browser", upper=0.5),
         alpha=_positive(data.get("alpha", 0.05), f"{source}: alpha", upper=0.5),
         source=source,
+        replay_tolerance=_positive(
+            tol.get("replay", tol.get("browser", 0.3)), f"{source}: tolerance.replay", upper=0.5
+        ),
     )
 
 

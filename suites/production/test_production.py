@@ -28,12 +28,15 @@ from harness.production.browser import (
     BROWSER_OPTIONS,
     CHROMIUM,
     FILTER_CASES,
+    probe_browser_delivery,
     probe_browser_kill_switch,
     probe_browser_traces,
     probe_page_filters,
     probe_page_options,
 )
 from harness.production.expectations import EnvironmentExpectation, Expectations, load_expectations
+from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
+from harness.production.replay import probe_replay_rates
 from harness.release.browser import chromium
 from harness.results import CheckResult
 from harness.stats import familywise_level, sample_size
@@ -59,10 +62,12 @@ BROWSER_RATE_TARGETS = [
     for t in os.environ.get("GATE_BROWSER_RATE_TARGETS", TARGETS[0] if TARGETS else "").split(",")
     if t.strip()
 ]
-# The run's rate checks: one server traces rate per target and environment, one browser traces rate
-# per browser-rate target; the Bonferroni level of each is familywise_level(alpha, RATE_CHECKS).
-RATE_CHECKS = len(TARGETS) * len(ENVIRONMENTS) + len(BROWSER_RATE_TARGETS)
+# The run's rate checks: one server traces rate per target and environment; per browser-rate target
+# the browser traces rate and the two replay rates (session, on-error). The Bonferroni level of each is
+# familywise_level(alpha, RATE_CHECKS).
+RATE_CHECKS = len(TARGETS) * len(ENVIRONMENTS) + 3 * len(BROWSER_RATE_TARGETS)
 DELIVERY_ERRORS = int(os.environ.get("GATE_DELIVERY_ERRORS", "2000"))
+BROWSER_DELIVERY_ERRORS = int(os.environ.get("GATE_BROWSER_DELIVERY_ERRORS", "200"))
 
 pytestmark = [pytest.mark.slow]
 
@@ -222,6 +227,51 @@ def test_sampling_browser_traces_rate(name: str, target_factory: TargetFactory, 
     _record(gate_check, rate)
 
 
+@pytest.mark.browser
+@pytest.mark.parametrize("name", BROWSER_RATE_TARGETS)
+def test_replay_rates(name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
+    """Replay session rate and on-error rate measured over real sessions (one rate check each)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} missing")
+    exp = expectations(name)
+    env = exp.environment("production")
+    assert env.replays_session_sample_rate is not None
+    assert env.replays_on_error_sample_rate is not None
+    level = familywise_level(exp.alpha, RATE_CHECKS)
+    tol = exp.replay_tolerance
+    n = max(
+        sample_size(env.replays_session_sample_rate, tol, level=level),
+        # the on-error rate is measured over the sessions not sampled whole
+        round(sample_size(env.replays_on_error_sample_rate, tol, level=level) / (1 - env.replays_session_sample_rate)),
+    )
+    target = target_factory(name, environment="production", mutant=MUTANT)
+    session, on_error = probe_replay_rates(
+        target,
+        sessions=n,
+        session_rate=env.replays_session_sample_rate,
+        on_error_rate=env.replays_on_error_sample_rate,
+        tolerance=tol,
+        level=level,
+        environment="production",
+    )
+    target.stop()
+    _record(gate_check, session)
+    _record(gate_check, on_error)
+
+
+@pytest.fixture(scope="module")
+def page_identity(deployment: Deployment, chromium_browser: Any) -> dict[str, CheckResult]:
+    results = probe_page_identity(
+        deployment.target, chromium_browser, environment=deployment.environment.name, release=DEFAULT_RELEASE
+    )
+    return {r.check_id: r for r in results}
+
+
+@pytest.mark.parametrize("check_id", ["production.config.browser-environment", "production.release.browser-every-item"])
+def test_page_identity(page_identity: dict[str, CheckResult], check_id: str, gate_check: CheckRecorder) -> None:
+    _record(gate_check, page_identity[check_id])
+
+
 # ---- 6. event quality ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def quality(deployment: Deployment) -> dict[str, CheckResult]:
@@ -289,6 +339,23 @@ def test_rollback_dsn_removed(target_name: str, target_factory: TargetFactory, g
     _record(gate_check, result)
 
 
+@pytest.mark.browser
+def test_rollback_browser_dsn_removed(
+    target_name: str,
+    target_factory: TargetFactory,
+    traced_production: Target,
+    chromium_browser: Any,
+    gate_check: CheckRecorder,
+) -> None:
+    """The page with no browser DSN; the control visit goes to the same target kind with its DSN."""
+    target = target_factory(
+        target_name, environment="production", mutant=MUTANT, extra_env={"SENTRY_DSN": None, "SENTRY_DSN_BROWSER": None}
+    )
+    result = probe_page_dsn_removed(target, traced_production, chromium_browser)
+    target.stop()
+    _record(gate_check, result)
+
+
 @pytest.fixture(scope="module")
 def traced_production(target_name: str, target_factory: TargetFactory) -> Target:
     """Production with traces and profiles at 1 (overrides), so a filter's absence is meaningful."""
@@ -325,5 +392,17 @@ def test_profiling_enabled(traced_production: Target, gate_check: CheckRecorder)
 def test_delivery_server_errors(target_name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
     target = target_factory(target_name, environment="production", mutant=MUTANT)
     result = probes.probe_delivery(target, errors=DELIVERY_ERRORS)
+    target.stop()
+    _record(gate_check, result)
+
+
+@pytest.mark.browser
+def test_delivery_browser_errors(
+    target_name: str, target_factory: TargetFactory, chromium_browser: Any, gate_check: CheckRecorder
+) -> None:
+    """200 unique browser errors, one at a time with the page's flush hook between (a user's page in an
+    error loop): ≥ 99.9% received and every missing one accounted by the page's client reports."""
+    target = target_factory(target_name, environment="production", mutant=MUTANT)
+    result = probe_browser_delivery(target, errors=BROWSER_DELIVERY_ERRORS, browser=chromium_browser)
     target.stop()
     _record(gate_check, result)

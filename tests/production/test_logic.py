@@ -192,3 +192,44 @@ def test_monitoring_noise_needs_the_routes_to_answer() -> None:
     noisy = checks.no_noise("production.monitoring.no-noise", ["event:"], probes=40, control=True)
     assert noisy.verdict is Verdict.FAIL
     assert "1 items from 40 monitoring probes" in noisy.summary
+
+
+def test_replay_rates_split_session_and_on_error() -> None:
+    from harness.production.replay import replay_rates, replay_types
+
+    items = [
+        item("replay_event", {"replay_id": "a", "replay_type": "session"}, n=1),
+        item("replay_event", {"replay_id": "a", "replay_type": "session"}, n=2),  # a later segment
+        item("replay_event", {"replay_id": "b", "replay_type": "buffer"}, n=3),
+        item("replay_event", {"replay_id": "z", "replay_type": "buffer"}, n=4),  # not this run's
+    ]
+    types = replay_types(items, ["a", "b", "c"])
+    assert types == {"a": "session", "b": "buffer"}
+    session, on_error = replay_rates(
+        types, 3, session_rate=0.05, on_error_rate=1.0, tolerance=0.35, level=0.99, environment="production"
+    )
+    assert (session.evidence["k"], session.evidence["n"]) == (1, 3)
+    assert (on_error.evidence["k"], on_error.evidence["n"]) == (1, 2)  # over the sessions not sampled whole
+    assert session.check_id == "production.sampling.replay-session-rate"
+    assert on_error.check_id == "production.replay.on-error"
+
+
+def test_page_filter_needs_every_drop_reported() -> None:
+    from harness.production.browser import FILTER_CASES, _judge
+
+    _, hook, drop, keep = FILTER_CASES["production.filters.dev-noise"]
+    answers: list[str | None] = [None] * len(drop) + ["kept"]
+    short = _judge(
+        "production.filters.dev-noise", hook=hook, drop=drop, keep=keep, answers=answers, reported={"before_send": 3}
+    )
+    assert short.verdict is Verdict.FAIL
+    assert "dropped 4 but client reports show 3 discards" in short.summary
+    both = _judge(
+        "production.filters.dev-noise",
+        hook=hook,
+        drop=drop,
+        keep=keep,
+        answers=answers,
+        reported={"before_send": 3, "event_processor": 1},
+    )
+    assert both.verdict is Verdict.PASS, both.summary

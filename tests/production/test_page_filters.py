@@ -29,7 +29,8 @@ ON = {"ENABLE_SENTRY": "true"}
 # mutant → (environment, check id, text the failure names)
 MUTANTS = {
     "extension-frames-kept": ("production", "production.filters.extension-frames", "kept 2 of 2"),
-    "dev-noise-kept": ("development", "production.filters.dev-noise", "kept 4 of 4"),
+    # 3 of 4: the SDK's own default ignoreErrors drops the ResizeObserver message before beforeSend
+    "dev-noise-kept": ("development", "production.filters.dev-noise", "kept 3 of 4"),
     "short-transactions-kept": ("production", "production.filters.short-transactions", "of 4.0 ms"),
     "health-transactions-kept": (
         "production",
@@ -40,10 +41,14 @@ MUTANTS = {
 
 
 def test_page_filters_catch_their_mutants(target_factory: TargetFactory) -> None:
+    """Every case sent for real on the hardened page (production: three cases; development: the dev-noise
+    one), each mutant's own case on its page."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} missing")
     runs: list[tuple[str, str | None]] = [("production", None), ("development", None)]
     runs += [(env, mutant) for mutant, (env, _, _) in MUTANTS.items()]
+    only: list[list[str] | None] = [None, ["production.filters.dev-noise"]]
+    only += [[check_id] for _, check_id, _ in MUTANTS.values()]
 
     def start(run: tuple[str, str | None]) -> Target:
         return target_factory("python-api", environment=run[0], mutant=run[1], extra_env=ON)
@@ -52,22 +57,25 @@ def test_page_filters_catch_their_mutants(target_factory: TargetFactory) -> None
         targets = list(pool.map(start, runs))
     try:
         with chromium() as browser:
-            results = [probe_page_filters(t, env, browser) for t, (env, _) in zip(targets, runs, strict=True)]
+            results = [
+                probe_page_filters(t, env, browser, only=cases)
+                for t, (env, _), cases in zip(targets, runs, only, strict=True)
+            ]
     finally:
         for t in targets:
             t.stop()
     for (env, _), hardened in zip(runs[:2], results[:2], strict=True):
         assert hardened, env
         assert all(r.verdict is Verdict.PASS for r in hardened), [r.summary for r in hardened]
-    for (mutant, (_, check_id, measured)), found in zip(MUTANTS.items(), results[2:], strict=True):
-        [bad] = [r for r in found if r.check_id == check_id]
+        # the drops are seen in the page's client reports, not only inferred from absence
+        assert all(sum(r.evidence["reported"].values()) >= r.evidence["dropped"] for r in hardened), hardened
+    for (mutant, (_, check_id, measured)), [bad] in zip(MUTANTS.items(), results[2:], strict=True):
+        assert bad.check_id == check_id
         assert bad.verdict is Verdict.FAIL, (mutant, bad.summary)
         with pytest.raises(pytest.fail.Exception) as failed:
             CheckRecorder()(bad)
         assert str(failed.value).startswith(f"{check_id}: "), str(failed.value)
         assert measured in str(failed.value), str(failed.value)
-        others = [r for r in found if r.check_id != check_id]
-        assert all(r.verdict is Verdict.PASS for r in others), [r.summary for r in others]
 
 
 PRODUCTION_RATES: dict[str, float | None] = {

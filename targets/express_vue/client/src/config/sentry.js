@@ -7,6 +7,7 @@
 import * as Sentry from '@sentry/vue';
 import { mutantOf } from './mutants.js';
 import { filterBreadcrumb, filterEventQueries } from './scrub.js';
+import { makeTransport } from './transport.js';
 
 // The plan's table (Step 2).
 const MODES = Object.freeze({
@@ -192,6 +193,7 @@ export function buildOptions(config) {
     replaysOnErrorSampleRate: config.replay ? config.replaysOnErrorSampleRate : 0,
     maxBreadcrumbs: config.mode === 'production' ? 50 : 100,
     attachStacktrace: true,
+    debug: broken('sdk-debug-on'),
     beforeSend: makeBeforeSend(config),
     beforeSendTransaction: makeBeforeSendTransaction(config),
   };
@@ -241,6 +243,11 @@ export function initSentry(app, router, win = window) {
     replayId() {
       return Sentry.getReplay()?.getReplayId() ?? null;
     },
+    // Sends an event through the SDK's whole pipeline (beforeSend / beforeSendTransaction, client
+    // reports, transport), so a test can watch a filter drop a real send and the SDK report the drop.
+    capture(event) {
+      return config.enabled ? Sentry.captureEvent(event) : null;
+    },
     async flush(timeoutMs = 5000) {
       if (!config.enabled) return true;
       const active = Sentry.getReplay();
@@ -255,6 +262,8 @@ export function initSentry(app, router, win = window) {
   Sentry.init({
     app,
     ...options,
+    // Before Sentry.init: the page's own fetch, not yet instrumented (see transport.js).
+    transport: makeTransport(config, win.fetch.bind(win)),
     integrations: [
       Sentry.browserTracingIntegration({ router }),
       ...(replay ? [Sentry.replayIntegration(replay)] : []),

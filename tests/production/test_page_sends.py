@@ -1,0 +1,142 @@
+"""Self-tests of the checks that read what the page really sends: replay rates measured over sessions,
+release and environment on the page's items, the page with its DSN removed, and browser delivery.
+Each runs against the mutant that breaks it (FAIL naming the check id and the measured value) and the
+hardened page (PASS, or not-FAIL where the sample is too small for PASS's precision). The client is the
+same behind either server, so the lighter Python server serves it."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from harness.checks import CheckRecorder
+from harness.production.browser import CHROMIUM, probe_browser_delivery
+from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
+from harness.production.replay import probe_replay_rates
+from harness.release.browser import chromium
+from harness.results import CheckResult, Verdict
+from harness.targets.fixtures import TargetFactory
+from harness.targets.options import DEFAULT_RELEASE
+from harness.targets.target import Target
+from tests.targets._support import catalogue
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} missing")
+
+
+def _fails_naming(result: CheckResult, check_id: str, measured: str) -> None:
+    assert result.verdict is Verdict.FAIL, result.summary
+    with pytest.raises(pytest.fail.Exception) as failed:
+        CheckRecorder()(result)
+    message = str(failed.value)
+    assert message.startswith(f"{check_id}: "), message
+    assert re.search(measured, message), message
+
+
+def _start(factory: TargetFactory, mutants: list[str | None], **kwargs: object) -> list[Target]:
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return list(pool.map(lambda m: factory("python-api", environment="production", mutant=m, **kwargs), mutants))
+
+
+def test_replay_rates_catch_their_mutants(target_factory: TargetFactory) -> None:
+    """6 sessions each (the three targets side by side, each session mostly waiting out the SDK's 5 s
+    minimum): 1.0 instead of 0.05 (session) and 0 instead of 1.0 (on error) fall outside ±0.35."""
+    mutants: list[str | None] = [None, "replay-session-rate-full", "replay-on-error-off"]
+    targets = _start(target_factory, mutants)
+
+    def probe(t: Target) -> tuple[CheckResult, CheckResult]:
+        return probe_replay_rates(
+            t,
+            sessions=6,
+            session_rate=0.05,
+            on_error_rate=1.0,
+            tolerance=0.35,
+            level=0.99,
+            environment="production",
+            concurrency=6,
+        )
+
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            hardened, full, off = pool.map(probe, targets)
+    finally:
+        for t in targets:
+            t.stop()
+    assert all(r.verdict is not Verdict.FAIL for r in hardened), [r.summary for r in hardened]
+    _fails_naming(
+        full[0], "production.sampling.replay-session-rate", r"replay session sample rate in production 1\.0000 \(6/6\)"
+    )
+    # a session the 5% session rate picks is not an on-error session: 0 of 4-6
+    _fails_naming(off[1], "production.replay.on-error", r"replay on-error rate in production .* 0\.0000 \(0/[4-6]\)")
+
+
+# mutant → (the check it breaks, the measured value the failure names)
+IDENTITY_MUTANTS = {
+    "no-release": ("production.release.browser-every-item", r"release \{.*'event:None': [1-9]"),
+    "browser-release-mismatch": ("production.release.browser-every-item", r"sentry-gate-target@1\.0\.0-client"),
+    "wrong-environment": ("production.config.browser-environment", r"environment \{.*'event:development': [1-9]"),
+}
+
+
+def test_page_identity_catches_its_mutants(target_factory: TargetFactory) -> None:
+    mutants: list[str | None] = [None, *IDENTITY_MUTANTS]
+    targets = _start(target_factory, mutants, release=DEFAULT_RELEASE)
+    try:
+        with chromium() as browser:
+            results = [
+                probe_page_identity(t, browser, environment="production", release=DEFAULT_RELEASE) for t in targets
+            ]
+    finally:
+        for t in targets:
+            t.stop()
+    assert all(r.verdict is Verdict.PASS for r in results[0]), [r.summary for r in results[0]]
+    for (check_id, measured), found in zip(IDENTITY_MUTANTS.values(), results[1:], strict=True):
+        [result] = [r for r in found if r.check_id == check_id]
+        _fails_naming(result, check_id, measured)
+
+
+def test_page_dsn_removed_fails_when_the_page_sends(target_factory: TargetFactory) -> None:
+    """No mutant keeps a removed DSN, so the failing case is a page that has one: the check must see its
+    items; the page without a DSN passes beside the same control."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        quiet, sending = pool.map(
+            lambda env: target_factory("python-api", environment="production", extra_env=env),
+            [{"SENTRY_DSN": None, "SENTRY_DSN_BROWSER": None}, {}],
+        )
+    try:
+        with chromium() as browser:
+            good = probe_page_dsn_removed(quiet, sending, browser)
+            bad = probe_page_dsn_removed(sending, sending, browser)
+    finally:
+        quiet.stop()
+        sending.stop()
+    assert good.verdict is Verdict.PASS, good.summary
+    _fails_naming(bad, "production.rollback.browser-dsn-removed", r"[1-9]\d* items \(\{.*'event': [1-9]")
+
+
+KEEPALIVE_MUTANT = "browser-keepalive-only"
+
+
+def test_browser_delivery(target_factory: TargetFactory) -> None:
+    """200 unique errors arrive from the hardened page; the page on the SDK's default transport (every
+    envelope keepalive, no retry) loses some to rejected keepalive requests, which the check fails."""
+    listed = any(row["name"] == KEEPALIVE_MUTANT for row in catalogue())
+    mutants: list[str | None] = [None, KEEPALIVE_MUTANT] if listed else [None]
+    targets = _start(target_factory, mutants)
+    try:
+        with chromium() as browser:
+            results = [probe_browser_delivery(t, errors=200, browser=browser) for t in targets]
+    finally:
+        for t in targets:
+            t.stop()
+    assert results[0].verdict is Verdict.PASS, results[0].summary
+    if not listed:
+        pytest.skip(f"{KEEPALIVE_MUTANT} is not in targets/MUTANTS.md yet: only the hardened side ran")
+    _fails_naming(results[1], "production.delivery.browser-errors", r"received 1\d\d/200 .*'network_error': \d+")
