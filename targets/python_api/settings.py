@@ -44,6 +44,8 @@ MUTANTS: Final = (
     "replay-network-authorization",
     "replay-network-bodies",
     "url-fragment-kept",
+    "browser-keepalive-only",
+    "sdk-debug-on",
     "maps-served-publicly",
     "maps-referenced",
     "no-debug-ids",

@@ -947,7 +947,9 @@ def preview_page(chromium: Any, production: Target) -> Iterator[Any]:
 
 
 def preview(page: Any, patch: dict[str, Any]) -> dict[str, Any]:
-    return dict(page.evaluate("(patch) => window.__gate.preview(patch).settings", patch))
+    """The page's settings for ``patch``, with the Sentry.init options it builds from them under ``options``."""
+    shown = page.evaluate("(patch) => window.__gate.preview(patch)", patch)
+    return {**shown["settings"], "options": shown["options"]}
 
 
 def preview_filter(page: Any, patch: dict[str, Any], hook: str, event: dict[str, Any]) -> str:
@@ -981,6 +983,7 @@ CLIENT_CASES: dict[str, tuple[dict[str, Any], Callable[[dict[str, Any], dict[str
     "replay-on-error-off": ({}, lambda c, m: (c["replaysOnErrorSampleRate"], m["replaysOnErrorSampleRate"]) == (1, 0)),
     "no-release": ({}, lambda c, m: c["release"] == RELEASE and "release" not in m),
     "browser-release-mismatch": ({}, lambda c, m: m["release"] == f"{c['release']}-client"),
+    "sdk-debug-on": ({}, lambda c, m: (c["options"]["debug"], m["options"]["debug"]) == (False, True)),
     "wrong-environment": ({}, lambda c, m: (c["environment"], m["environment"]) == ("production", "development")),
     "dev-sends-without-flag": (
         {"environment": "development"},
@@ -1002,6 +1005,7 @@ FILTER_CASES = {
 def test_every_client_mutant_has_a_demonstration() -> None:
     covered = set(CLIENT_CASES) | set(FILTER_CASES) | {m for m in REPLAY_CASES if m} | {"query-tokens-kept"}
     covered |= {"url-fragment-kept"}  # shown by tests/privacy/test_replay_mutants.py
+    covered |= {"browser-keepalive-only"}  # the transport, not an option: tests/production/test_page_sends.py
     assert covered == {r["name"] for r in catalogue() if r["client"] == "yes"}
 
 

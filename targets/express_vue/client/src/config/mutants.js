@@ -6,7 +6,8 @@ export const CLIENT_MUTANTS = Object.freeze([
   'browser-release-mismatch', 'wrong-environment', 'dev-sends-without-flag', 'kill-switch-ignored',
   'health-transactions-kept', 'short-transactions-kept', 'extension-frames-kept', 'dev-noise-kept',
   'query-tokens-kept', 'replay-inputs-unmasked', 'replay-text-unmasked', 'replay-block-ignored',
-  'replay-network-authorization', 'replay-network-bodies', 'url-fragment-kept',
+  'replay-network-authorization', 'replay-network-bodies', 'url-fragment-kept', 'browser-keepalive-only',
+  'sdk-debug-on',
 ]);
 
 /** A predicate over mutant names for one injected config. */

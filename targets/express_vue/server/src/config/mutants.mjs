@@ -8,7 +8,7 @@ export const MUTANTS = Object.freeze([
   'extension-frames-kept', 'dev-noise-kept', 'breadcrumbs-unbounded', 'gate-routes-open',
   'headers-not-scrubbed', 'query-tokens-kept', 'request-bodies-sent', 'replay-inputs-unmasked',
   'replay-text-unmasked', 'replay-block-ignored', 'replay-network-authorization', 'replay-network-bodies',
-  'url-fragment-kept',
+  'url-fragment-kept', 'browser-keepalive-only', 'sdk-debug-on',
   'maps-served-publicly', 'maps-referenced', 'no-debug-ids', 'maps-not-uploaded', 'stale-maps',
   'release-not-finalized', 'blocking-transport', 'rate-limits-ignored', 'upstream-errors-swallowed',
   'no-upstream-timeout', 'no-flush-on-sigterm', 'slow-traces-sampler',
