@@ -15,6 +15,7 @@ the attach calls reach no listener and cost nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,16 +74,26 @@ class CheckRecorder:
     results: list[CheckResult] = field(default_factory=list)
 
     def __call__(self, result: CheckResult) -> CheckResult:
-        self.results.append(result)
-        if self.path is not None:
-            with FileLock(str(self.path) + ".lock"), self.path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(result.as_dict()) + "\n")
-        attach_result(result)
-        if result.verdict is Verdict.FAIL:
-            pytest.fail(f"{result.check_id}: {result.summary}", pytrace=False)
-        if result.verdict in (Verdict.INCONCLUSIVE, Verdict.SKIPPED):
-            pytest.skip(f"{result.verdict.value.upper()} {result.check_id}: {result.summary}")
-        return result
+        return self.all([result])[0]
+
+    def all(self, results: Sequence[CheckResult]) -> list[CheckResult]:
+        """Record every result of one test before acting on the worst, so a FAIL hides no other figure.
+
+        The test fails naming every failed check (each with its measured value), else skips naming
+        the inconclusive ones."""
+        for result in results:
+            self.results.append(result)
+            if self.path is not None:
+                with FileLock(str(self.path) + ".lock"), self.path.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(result.as_dict()) + "\n")
+            attach_result(result)
+        failed = [r for r in results if r.verdict is Verdict.FAIL]
+        if failed:
+            pytest.fail("\n".join(f"{r.check_id}: {r.summary}" for r in failed), pytrace=False)
+        unresolved = [r for r in results if r.verdict in (Verdict.INCONCLUSIVE, Verdict.SKIPPED)]
+        if unresolved:
+            pytest.skip("; ".join(f"{r.verdict.value.upper()} {r.check_id}: {r.summary}" for r in unresolved))
+        return list(results)
 
 
 def read_results(path: Path) -> list[CheckResult]:

@@ -21,8 +21,8 @@ import pytest
 
 from harness.chaos import ChaosRunner, experiments
 from harness.chaos.rig import ChaosRig, running_rig
+from harness.checks import CheckRecorder
 from harness.ingest import IngestClient
-from harness.results import Verdict
 from harness.targets import BUNDLED_TARGETS, TargetUnavailable
 
 OUTAGE_S = 60.0
@@ -43,14 +43,13 @@ def fresh_rig(
         pytest.skip(str(exc))
 
 
-def test_pending_events_are_delivered_on_sigterm(fresh_rig: ChaosRig) -> None:
+def test_pending_events_are_delivered_on_sigterm(fresh_rig: ChaosRig, gate_check: CheckRecorder) -> None:
     # Pending work each SDK can still send within its own close timeout (experiments.SHUTDOWN_LOAD).
-    result = experiments.shutdown_scenario(fresh_rig)
-    assert result.verdict is Verdict.PASS, f"{result.check_id}: {result.summary}\n{result.evidence.get('journal')}"
+    gate_check(experiments.shutdown_scenario(fresh_rig))
 
 
 def test_memory_stays_bounded_during_an_outage(
-    sentry_ingest: IngestClient, chaos_runner: ChaosRunner, tmp_path: Path
+    sentry_ingest: IngestClient, chaos_runner: ChaosRunner, tmp_path: Path, gate_check: CheckRecorder
 ) -> None:
     """Both targets' outages run side by side (one minute of wall time, not two): RSS growth is a property
     of each process, and each has its own Sentry proxy and load."""
@@ -68,5 +67,4 @@ def test_memory_stays_bounded_during_an_outage(
         ]
         with ThreadPoolExecutor(max_workers=len(rigs), thread_name_prefix="memory") as pool:
             results = list(pool.map(lambda rig: experiments.memory_scenario(rig, outage_s=OUTAGE_S), rigs))
-    failed = [r for r in results if r.verdict is not Verdict.PASS]
-    assert not failed, "\n".join(f"{r.check_id}: {r.summary}\n{r.evidence.get('journal')}" for r in failed)
+    gate_check.all(results)

@@ -25,7 +25,8 @@ from harness.chaos import Action, Experiment, ExperimentStatus, Probe, ToxicFaul
 from harness.chaos.load import LoadSample, drive
 from harness.chaos.rig import ChaosRig
 from harness.chaos.spec import Direction
-from harness.results import CheckResult
+from harness.checks import CheckRecorder
+from harness.results import CheckResult, Verdict
 from harness.targets import FakeSpotify
 
 ROUTE = "/api/spotify/search"
@@ -144,18 +145,19 @@ def _run(rig: ChaosRig, name: str, fault: Any, expect: tuple[int, ...], calls: i
     return samples[0], marker
 
 
-def _assert(result: CheckResult) -> None:
-    assert result.passed, f"{result.check_id}: {result.summary}"
-
-
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_upstream_failures_are_captured_for_the_runbook(rig: ChaosRig, scenario: str) -> None:
+def test_upstream_failures_are_captured_for_the_runbook(
+    rig: ChaosRig, scenario: str, gate_check: CheckRecorder
+) -> None:
     spec = SCENARIOS[scenario]
     sample, marker = _run(rig, scenario, spec.fault(rig), spec.expect)
     events = _marked_events(rig, marker)
+    results = []
     if scenario in ("black hole", "hung request"):
-        _assert(checks.upstream_deadline("chaos.upstream.timeout", scenario, sample, deadline_ms=APP_DEADLINE_MS))
-    _assert(
+        results.append(
+            checks.upstream_deadline("chaos.upstream.timeout", scenario, sample, deadline_ms=APP_DEADLINE_MS)
+        )
+    results.append(
         checks.upstream_errors_captured(
             "chaos.upstream.errors-captured",
             scenario,
@@ -165,9 +167,10 @@ def test_upstream_failures_are_captured_for_the_runbook(rig: ChaosRig, scenario:
             route=ROUTE,
         )
     )
+    gate_check.all(results)
 
 
-def test_slow_upstream_is_waited_out_and_not_reported(rig: ChaosRig) -> None:
+def test_slow_upstream_is_waited_out_and_not_reported(rig: ChaosRig, gate_check: CheckRecorder) -> None:
     fault = ToxicFault(rig.spotify_proxy, "latency", {"latency": 2000})
     sample, marker = _run(rig, "2 s latency", fault, (200,))
     events = _marked_events(rig, marker)
@@ -179,4 +182,18 @@ def test_slow_upstream_is_waited_out_and_not_reported(rig: ChaosRig) -> None:
         problems.append(f"a call took {slowest:.0f} ms: the latency did not apply (positive control)")
     if events:
         problems.append(f"{len(events)} events captured for calls that succeeded")
-    assert not problems, "chaos.upstream.slow-served: " + "; ".join(problems)
+    figures = f"{sample.requests} calls, {sample.failed} not 200, fastest {slowest:.0f} ms, {len(events)} events"
+    gate_check(
+        CheckResult(
+            "chaos.upstream.slow-served",
+            Verdict.FAIL if problems else Verdict.PASS,
+            "; ".join(problems) if problems else f"{rig.name}: Spotify 2 s slower: {figures}",
+            evidence={
+                "target": rig.name,
+                "requests": sample.requests,
+                "failed": sample.failed,
+                "fastest_ms": round(slowest, 1),
+                "events": len(events),
+            },
+        )
+    )
