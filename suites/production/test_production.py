@@ -55,6 +55,7 @@ _DEFAULT_TARGETS = (
 )
 TARGETS = [t.strip() for t in os.environ.get("GATE_TARGETS", _DEFAULT_TARGETS).split(",") if t.strip()]
 MUTANT = os.environ.get("GATE_MUTANT") or None
+RELEASE = os.environ.get("SENTRY_GATE_RELEASE") or DEFAULT_RELEASE  # `sentry-gate run --release`
 # The browser traces rate is measured by page loads in production on these targets (the page is the
 # same build behind every server; each page load costs about 0.85 s here), its configuration everywhere.
 BROWSER_RATE_TARGETS = [
@@ -74,7 +75,9 @@ pytestmark = [pytest.mark.slow]
 
 @cache
 def expectations(target: str) -> Expectations:
-    return load_expectations(EXPECTATIONS / f"{target}.yaml")
+    """The target's expectation file, or the one `sentry-gate run --expect FILE` names (SENTRY_GATE_EXPECT)."""
+    override = os.environ.get("SENTRY_GATE_EXPECT")
+    return load_expectations(Path(override) if override else EXPECTATIONS / f"{target}.yaml")
 
 
 @dataclass
@@ -94,7 +97,7 @@ def deployment(request: pytest.FixtureRequest, target_factory: TargetFactory) ->
     exp = expectations(name)
     env = exp.environment(env_name)
     extra = {} if env.sends else dict(env.enable_env)  # measure the configuration as opted in
-    target = target_factory(name, environment=env_name, release=DEFAULT_RELEASE, mutant=MUTANT, extra_env=extra)
+    target = target_factory(name, environment=env_name, release=RELEASE, mutant=MUTANT, extra_env=extra)
     return Deployment(target, env, exp)
 
 
@@ -127,7 +130,7 @@ def test_sampling_declared_rate(traces: tuple[CheckResult, CheckResult], gate_ch
 
 @pytest.fixture(scope="module")
 def identity(deployment: Deployment) -> dict[str, CheckResult]:
-    results = probes.probe_identity(deployment.target, environment=deployment.environment.name, release=DEFAULT_RELEASE)
+    results = probes.probe_identity(deployment.target, environment=deployment.environment.name, release=RELEASE)
     return {r.check_id: r for r in results}
 
 
@@ -161,7 +164,7 @@ def test_config_max_breadcrumbs(deployment: Deployment, gate_check: CheckRecorde
 @pytest.fixture(scope="module")
 def monitoring(deployment: Deployment) -> dict[str, CheckResult]:
     results = probes.probe_monitoring(
-        deployment.target, environment=deployment.environment.name, release=DEFAULT_RELEASE, enabled=True
+        deployment.target, environment=deployment.environment.name, release=RELEASE, enabled=True
     )
     return {r.check_id: r for r in results}
 
@@ -262,7 +265,7 @@ def test_replay_rates(name: str, target_factory: TargetFactory, gate_check: Chec
 @pytest.fixture(scope="module")
 def page_identity(deployment: Deployment, chromium_browser: Any) -> dict[str, CheckResult]:
     results = probe_page_identity(
-        deployment.target, chromium_browser, environment=deployment.environment.name, release=DEFAULT_RELEASE
+        deployment.target, chromium_browser, environment=deployment.environment.name, release=RELEASE
     )
     return {r.check_id: r for r in results}
 
