@@ -1,7 +1,17 @@
 """Statistics the gate decides with: binomial intervals, three-outcome rate checks, sample sizes."""
 
 from harness.stats.binomial import Interval, cdf, clopper_pearson, interval, pmf, sf, wilson
-from harness.stats.overhead import OverheadDecision, aa_coverage, decide_overhead, pair_ratios, quantile
+from harness.stats.overhead import (
+    OverheadDecision,
+    aa_coverage,
+    decide_overhead,
+    pair_ratios,
+    quantile,
+    ratio_interval,
+    t_interval,
+    t_quantile,
+    value_ratios,
+)
 from harness.stats.rates import (
     RateDecision,
     classify,
@@ -33,9 +43,13 @@ __all__ = [
     "pmf",
     "power",
     "quantile",
+    "ratio_interval",
     "sample_size",
     "sf",
     "size",
+    "t_interval",
+    "t_quantile",
+    "value_ratios",
     "verdict_probabilities",
     "wilson",
 ]

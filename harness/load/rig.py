@@ -1,0 +1,171 @@
+"""The processes a server-side comparison needs, placed on the machine's two cores.
+
+Baseline (A) is the bundled target with no DSN (Sentry off); instrumented (B) is the same target with
+the mode's real configuration, sending to an ingest this rig starts. Both share one fake Spotify with a
+fixed latency, so a route's time is known and the SDK's share of it is measurable. The targets are
+pinned to the target core (every thread, present and future: threads inherit the main thread's
+mask); the ingest and the fake Spotify go to the load core with Locust, so the instrumented side does
+not also pay for the fake Sentry's work. Only one target is sent load at a time, so the idle one
+costs its core nothing. Everything is stopped on exit, always.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from harness.ingest.process import start_ingest
+from harness.load.plan import Arm
+from harness.targets.launcher import start_target
+from harness.targets.options import TargetOptions
+from harness.targets.spotify import FakeSpotify
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from harness.ingest.process import IngestProcess
+    from harness.targets.target import Target
+
+__all__ = ["BASELINE", "INSTRUMENTED", "ArmSpec", "Cores", "ServerRig", "pick_cores", "pin_process", "server_rig"]
+
+INGEST_PROJECT: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Cores:
+    target: int | None
+    load: int | None
+
+    def describe(self) -> str:
+        if self.target is None:
+            return "not pinned (fewer than two usable cores)"
+        return f"target on CPU {self.target}; Locust, ingest and fake Spotify on CPU {self.load}"
+
+
+def pick_cores(available: set[int] | None = None) -> Cores:
+    """The first usable core for the target, the last for the load; no pinning with one core."""
+    cpus = sorted(os.sched_getaffinity(0) if available is None else available)
+    if len(cpus) < 2:
+        return Cores(None, None)
+    return Cores(cpus[0], cpus[-1])
+
+
+def pin_process(pid: int, cpu: int | None) -> int:
+    """Pin every thread of ``pid`` to ``cpu``; returns how many threads were pinned."""
+    if cpu is None:
+        return 0
+    pinned = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.sched_setaffinity(int(task.name), {cpu})
+            pinned += 1
+    return pinned
+
+
+@dataclass
+class ServerRig:
+    name: str
+    baseline: Target
+    instrumented: Target
+    spotify: FakeSpotify
+    ingest: IngestProcess
+    cores: Cores
+    environment: str
+    baseline_spec: ArmSpec
+    instrumented_spec: ArmSpec
+    spotify_latency_ms: int = 0
+
+    def arms(self) -> dict[str, Arm]:
+        a, b = self.baseline.process, self.instrumented.process
+        return {
+            "A": Arm(self.baseline.url, a.popen.pid if a else None),
+            "B": Arm(self.instrumented.url, b.popen.pid if b else None),
+        }
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "target": self.name,
+            "environment": self.environment,
+            "spotify_latency_ms": self.spotify_latency_ms,
+            "baseline": self.baseline_spec.describe(),
+            "instrumented": self.instrumented_spec.describe(),
+            "cores": self.cores.describe(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArmSpec:
+    """How one arm's target runs: with Sentry (a DSN on the rig's ingest) or without, a mutant, extra env."""
+
+    sentry: bool
+    mutant: str | None = None
+    env: Mapping[str, str | None] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, object]:
+        return {"sentry": self.sentry, "mutant": self.mutant, **dict(self.env)}
+
+
+BASELINE: Final = ArmSpec(sentry=False)
+INSTRUMENTED: Final = ArmSpec(sentry=True)
+
+
+@contextmanager
+def server_rig(
+    name: str,
+    log_dir: Path,
+    *,
+    environment: str = "production",
+    baseline: ArmSpec = BASELINE,
+    instrumented: ArmSpec = INSTRUMENTED,
+    spotify_latency_ms: int = 20,
+    cores: Cores | None = None,
+) -> Iterator[ServerRig]:
+    """Start ingest, fake Spotify and both targets. By default A has no DSN and B the mode's real
+    configuration; an A/A run (how the gate checks itself) passes the same spec for both."""
+    cores = pick_cores() if cores is None else cores
+    key = secrets.token_hex(16)
+    ingest = start_ingest(log_dir / "ingest", projects=[(INGEST_PROJECT, key)], cpu=cores.load)
+    started: list[Target] = []
+    spotify: FakeSpotify | None = None
+    try:
+        spotify = FakeSpotify.start(log_dir / "spotify", latency_ms=spotify_latency_ms)
+        pin_process(spotify.process.popen.pid, cores.load)
+        dsn = ingest.dsns[INGEST_PROJECT]
+        for label, spec in (("baseline", baseline), ("instrumented", instrumented)):
+            opts = TargetOptions(
+                environment=environment,
+                server_dsn=dsn if spec.sentry else None,
+                browser_dsn=dsn if spec.sentry else None,
+                fault_token=None,
+                mutant=spec.mutant,
+                extra_env=dict(spec.env),
+            )
+            target = start_target(name, opts, log_dir / label, spotify_url=spotify.url)
+            started.append(target)
+            if target.process is not None:
+                pin_process(target.process.popen.pid, cores.target)
+        yield ServerRig(
+            name,
+            started[0],
+            started[1],
+            spotify,
+            ingest,
+            cores,
+            environment,
+            baseline,
+            instrumented,
+            spotify_latency_ms,
+        )
+    finally:
+        for target in started:
+            with contextlib.suppress(Exception):
+                target.stop()
+        if spotify is not None:
+            with contextlib.suppress(Exception):
+                spotify.stop()
+        ingest.stop()

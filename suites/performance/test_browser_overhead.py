@@ -1,0 +1,76 @@
+"""Browser overhead of the bundled client: Sentry off vs SDK only vs SDK + Replay, in Debian's Chromium.
+
+Three Express targets serve the same build with different injected browser configs (harness.load.browser:
+``ARM_ENV``); one Chromium loads them in alternating, rotating rounds (ABC CBA BCA ACB …), each load in a fresh context
+with the CPU throttled through CDP, and measures LCP, total blocking time, JS heap and script time.
+Each check compares one instrumented arm with the off arm per round and decides non-inferiority
+against the per-metric budget (default 2%, the plan's "< 2% production impact"):
+
+- ``performance.overhead.browser-sdk``: SDK with tracing (every load traced), replay rates 0.
+- ``performance.overhead.browser-replay``: SDK + Replay recording every session.
+
+Evidence: per-metric medians per arm, ratios with 95% intervals, rounds kept, throttle rate, and what
+the instrumented arms delivered to the local ingest (the positive control that their SDK ran).
+Rounds and throttle: ``GATE_BROWSER_ROUNDS`` (default 24), ``GATE_BROWSER_THROTTLE`` (default 4).
+The verdict is whatever the measurement gives: this page is small, so the SDK's fixed cost is a large
+share of it (see docs/browser-overhead.md).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from harness.checks import CheckRecorder
+from harness.load.browser import ARM_ENV, Arm, delivery_control, run_interleaved
+from harness.load.browser_stats import ARM_CHECKS, PageSample, arm_verdict
+from harness.release.browser import CHROMIUM, chromium
+from harness.targets.fixtures import TargetFactory
+from harness.targets.target import Target
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROUNDS = int(os.environ.get("GATE_BROWSER_ROUNDS", "24"))
+THROTTLE = float(os.environ.get("GATE_BROWSER_THROTTLE", "4"))
+LABELS = {"sdk": "SDK only", "replay": "SDK + Replay"}
+
+
+@dataclass
+class Measured:
+    samples: list[PageSample]
+    delivered: dict[str, dict[str, int]]
+
+
+@pytest.fixture(scope="module")
+def measured(target_factory: TargetFactory) -> Measured:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} missing")
+
+    def start(arm: str) -> Target:
+        return target_factory("express-vue", extra_env=ARM_ENV[arm])
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        targets = dict(zip(ARM_ENV, pool.map(start, ARM_ENV), strict=True))
+    arms = [Arm(name, t.url + "/", expect_sdk=name != "off") for name, t in targets.items()]
+    with chromium() as browser:
+        samples = run_interleaved(browser, arms, ROUNDS, throttle=THROTTLE)
+        delivered: dict[str, dict[str, int]] = {}
+        for name in ARM_CHECKS:
+            project = targets[name].browser_project
+            assert project is not None
+            delivered[name] = delivery_control(browser, targets[name].url + "/", project, replay=name == "replay")
+    return Measured(samples, delivered)
+
+
+@pytest.mark.parametrize("arm", list(ARM_CHECKS))
+def test_browser_overhead(measured: Measured, arm: str, gate_check: CheckRecorder) -> None:
+    extra: dict[str, Any] = {"delivered_to_ingest": measured.delivered[arm], "label": LABELS[arm]}
+    result = arm_verdict(
+        ARM_CHECKS[arm], measured.samples, arm, throttle=THROTTLE, label=LABELS[arm], extra_evidence=extra
+    )
+    print(result.summary)
+    gate_check(result)
