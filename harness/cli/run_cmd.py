@@ -289,6 +289,11 @@ def _run(args: argparse.Namespace) -> int:
                             {"pytest_exit": code},
                         )
                     )
+                if plan.external:
+                    notes.append(
+                        f"external deployment: {len(results)} check(s) ran on {plan.target}; the suites' other"
+                        " checks restart a bundled target with other settings and were skipped (see junit.xml)"
+                    )
                 names = ", ".join(p.name for p in plan.suites)
                 notes.append(f"suites ran: {names} (pytest exit {code}, {took:.0f} s; log: pytest.log, junit.xml)")
                 if took > BUDGET_S[plan.profile]:

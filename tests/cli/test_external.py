@@ -7,6 +7,7 @@ one that finds the deployment through `external_from_env` and checks what it sen
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -38,10 +39,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _run(tmp_path: Path, url: str, port: int, timeout: str) -> subprocess.CompletedProcess[str]:
-    suites = tmp_path / "suites" / "production"
-    suites.mkdir(parents=True, exist_ok=True)
-    (suites / "test_external.py").write_text(SUITE)
+def _run(
+    tmp_path: Path, url: str, port: int, timeout: str, *extra: str, suites_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    if suites_dir is None:
+        suites = tmp_path / "suites" / "production"
+        suites.mkdir(parents=True, exist_ok=True)
+        (suites / "test_external.py").write_text(SUITE)
+        suites_dir = tmp_path / "suites"
     return subprocess.run(
         [
             sys.executable,
@@ -50,8 +55,7 @@ def _run(tmp_path: Path, url: str, port: int, timeout: str) -> subprocess.Comple
             "run",
             "--target",
             url,
-            "--environment",
-            "development",
+            *(extra or ("--environment", "development")),
             "--ingest-port",
             str(port),
             "--dsn-key",
@@ -59,7 +63,7 @@ def _run(tmp_path: Path, url: str, port: int, timeout: str) -> subprocess.Comple
             "--handshake-timeout",
             timeout,
             "--suites",
-            str(tmp_path / "suites"),
+            str(suites_dir),
             "--reports",
             str(tmp_path / "reports"),
         ],
@@ -103,3 +107,32 @@ def test_nothing_arriving_is_a_setup_error(tmp_path: Path) -> None:
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
     assert "set-up error (exit 2)" in summary
     assert not (next((tmp_path / "reports").iterdir()) / "results.jsonl").exists()  # no suite ran
+
+
+@pytest.mark.xdist_group("external-target")
+def test_the_real_suites_check_only_what_an_external_deployment_sent(tmp_path: Path) -> None:
+    """The pre-release suites against a deployment: the external checks run on what it sent, and no check
+    silently measures a bundled target in its place (those are skipped, and the report says so)."""
+    port = _free_port()
+    release = "sentry-gate-external@1.2.3"
+    options = TargetOptions(
+        environment="production",
+        release=release,
+        server_dsn=f"http://{KEY}@127.0.0.1:{port}/{SERVER_PROJECT}",
+        browser_dsn=f"http://{KEY}@127.0.0.1:{port}/{BROWSER_PROJECT}",
+        extra_env={"SENTRY_TRACES_SAMPLE_RATE": "1.0"},
+    )
+    suites = Path(__file__).resolve().parents[2] / "suites"
+    with running_target("python-api", options, tmp_path / "target") as target:
+        result = _run(
+            tmp_path, target.url, port, "60", "--environment", "production", "--release", release, suites_dir=suites
+        )
+    output = result.stdout + result.stderr
+    run_dir = next((tmp_path / "reports").iterdir())
+    lines = [json.loads(x) for x in (run_dir / "results.jsonl").read_text().splitlines() if x.strip()]
+    ids = {r["check_id"]: r["verdict"] for r in lines}
+    assert set(ids) == {"production.config.environment", "production.release.every-item", "production.release.valid"}
+    assert ids["production.config.environment"] == "pass", (lines, output)
+    assert ids["production.release.valid"] == "pass", (lines, output)
+    summary = (run_dir / "summary.md").read_text()
+    assert "were skipped" in summary, summary
