@@ -201,7 +201,7 @@ ROUNDS = 8
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.xdist_group("load")
+@pytest.mark.exclusive
 def test_browser_overhead_catches_an_injected_cost_and_passes_no_fail_on_a_a(target_factory: TargetFactory) -> None:
     """Three arms on the Sentry-off page: itself twice (A/A) and with 200 ms of busy main thread."""
     if not CHROMIUM.exists():

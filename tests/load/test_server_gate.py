@@ -27,7 +27,7 @@ from harness.results import Verdict
 if TYPE_CHECKING:
     from pathlib import Path
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load")]
+pytestmark = [pytest.mark.slow, pytest.mark.exclusive]
 
 TRACES_FULL = {"SENTRY_TRACES_SAMPLE_RATE": "1.0", "SENTRY_PROFILES_SAMPLE_RATE": "0"}
 RATE = 30.0  # well below the Python twin's capacity (~200/s at traces 1.0 on one core)

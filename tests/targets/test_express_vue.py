@@ -902,7 +902,10 @@ def test_replay_privacy_and_its_mutants(chromium: Any, production: Target) -> No
 @pytest.mark.browser
 def test_error_session_sends_replay_in_production(chromium: Any, production: Target) -> None:
     mark = marker()
-    page = open_page(chromium, f"{production.url}/errors?marker={mark}")
+    # The production session rate (0.05) would make one run in twenty a session replay, not the on-error
+    # buffer this test is about: the session rate is 0 here, the on-error rate stays production's 1.0.
+    no_session = {"overrides": {"replaysSessionSampleRate": 0}}
+    page = open_page(chromium, f"{production.url}/errors?marker={mark}", config=no_session)
     try:
         page.wait_for_function("window.__gate.replayAgeMs() > 5100", timeout=15000, polling=100)
         page.click("#throw")
