@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 
 import pytest
 from filelock import FileLock
 
 from harness.checks import CheckRecorder
-from harness.ingest import StoredItem
+from harness.ingest import ProjectHandle, StoredItem
 from harness.privacy import Scanner
 from harness.privacy.canaries import Canary
 from harness.privacy.checks import canary_check, locations_result
@@ -66,10 +67,31 @@ def audit(request: pytest.FixtureRequest, target_factory: TargetFactory) -> Audi
     plan = plant_server(target)
     dump_canaries(plan.canaries)
     target.flush()
+    items = _await_marked_events(target.server_project, plan)
     scanner = Scanner(plan.canaries)
     scan = scan_project(target.server_project.client, target.server_project.id, scanner)
     items = target.server_project.items()
     return Audit(target, plan, scan, items, controls_for(plan, items))
+
+
+def _await_marked_events(project: ProjectHandle, plan: Plan, timeout: float = 10.0) -> list[StoredItem]:
+    """Each group's marked error event, waited for with a deadline before the scan reads the store.
+
+    The server's flush route returns when its SDK's queue is drained, but an event captured after the
+    response (Starlette's error middleware answers 500 first) can still be on its way: scanning then would
+    make the scan's positive control (``privacy.server.scan-control``) miss it now and then."""
+    deadline = time.monotonic() + timeout
+    items = project.items()
+    while any(not c.captured for g, c in controls_for(plan, items).items() if g != "upstream"):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            project.wait_for_items(count=len(items) + 1, timeout=left)  # long-poll for the next item
+        except TimeoutError:
+            break
+        items = project.items()
+    return items
 
 
 def _group_check(audit: Audit, group: str, what: str) -> CheckResult:
@@ -108,7 +130,14 @@ def test_privacy_server_scan_control(audit: Audit, gate_check: CheckRecorder) ->
     paths carry track ids, not secrets) must be found in the captured event, or the scan is blind."""
     planted = audit.plan.group("path")
     found = audit.scan.of(p.canary for p in planted)
-    evidence = {"requests scanned": audit.scan.requests, "items": audit.scan.items, "path findings": len(found)}
+    control = audit.controls["path"]
+    evidence = {
+        "requests scanned": audit.scan.requests,
+        "items": audit.scan.items,
+        "path findings": len(found),
+        "path event captured": control.captured,
+        "path request answered": audit.plan.statuses.get("path"),
+    }
     if found and not audit.scan.undecodable:
         result = CheckResult(
             "privacy.server.scan-control",
@@ -121,7 +150,8 @@ def test_privacy_server_scan_control(audit: Audit, gate_check: CheckRecorder) ->
         result = CheckResult(
             "privacy.server.scan-control",
             Verdict.INCONCLUSIVE,
-            f"the path-segment canary was found {len(found)} time(s); undecodable: {audit.scan.undecodable[:3]}",
+            f"the path-segment canary was found {len(found)} time(s); its marked event captured: {control.captured};"
+            f" undecodable: {audit.scan.undecodable[:3]}",
             evidence,
         )
     gate_check(result)
