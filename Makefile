@@ -68,6 +68,8 @@ bench: install-python
 	$(PY) benchmarks/release_flow.py
 	$(PY) benchmarks/privacy_scan.py
 	$(PY) benchmarks/chaos_proxy_overhead.py
+	$(PY) benchmarks/overhead_calibration.py --minutes 5 --block-seconds 5 --rate 40 --target python-api
+	$(PY) benchmarks/browser_overhead.py --rounds 40 --aa
 
 clean:
 	rm -rf $(STAMPS) reports .sentry-gate
