@@ -122,11 +122,15 @@ def sample_size(
     *,
     level: float,
     target_power: float = 0.95,
+    pass_probability: float | None = None,
     method: str = "wilson",
     max_n: int = 200_000,
 ) -> int:
     """Smallest n whose exact power is at least ``target_power`` at every rate in `off_rates`.
 
+    With ``pass_probability``, n must also make a correct set-up PASS (not merely not FAIL) with at
+    least that probability: power alone leaves a correct rate INCONCLUSIVE often (one run in ten at
+    0.5 ± 0.02 with six checks in the family), which would make a gate inconclusive for no fault.
     Power is not monotone in n for a discrete test, so after a doubling search finds a passing n,
     a bisection narrows it and the answer is re-checked exactly.
     """
@@ -134,8 +138,15 @@ def sample_size(
     if not rates:
         raise ValueError(f"no rate lies 2×{tolerance} away from {expected}")
 
+    def passes(n: int) -> bool:
+        if pass_probability is None:
+            return True
+        probs = verdict_probabilities(n, expected, expected, tolerance, level=level, method=method)
+        return probs[Verdict.PASS] >= pass_probability
+
     def ok(n: int) -> bool:
-        return all(power(n, expected, tolerance, r, level=level, method=method) >= target_power for r in rates)
+        powerful = all(power(n, expected, tolerance, r, level=level, method=method) >= target_power for r in rates)
+        return powerful and passes(n)
 
     hi = 16
     while not ok(hi):

@@ -86,3 +86,13 @@ def test_interval_level_is_recorded_in_evidence() -> None:
     d = decide_rate(10, 100, 0.1, 0.05, level=LEVEL)
     assert d.evidence["level"] == LEVEL
     assert d.evidence["interval"] == wilson(10, 100, LEVEL).as_list()
+
+
+@pytest.mark.parametrize("expected", [0.1, 0.5])
+def test_sample_size_with_a_pass_probability_makes_a_correct_rate_pass(expected: float) -> None:
+    """Power alone leaves a correct 0.5 INCONCLUSIVE about one run in ten; the pass target removes that."""
+    level = familywise_level(0.05, 6)
+    plain = sample_size(expected, 0.02, level=level)
+    sized = sample_size(expected, 0.02, level=level, pass_probability=0.99)
+    assert sized > plain
+    assert verdict_probabilities(sized, expected, expected, 0.02, level=level)[Verdict.PASS] >= 0.99
