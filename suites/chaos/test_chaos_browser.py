@@ -23,18 +23,13 @@ from harness.chaos.browser_journey import JourneyRecord, judge_journey, run_jour
 from harness.chaos.rig import ChaosRig, running_rig
 from harness.checks import CheckRecorder
 from harness.ingest import IngestClient
-from harness.release.browser import CHROMIUM, chromium
+from harness.release.browser import chromium_for_tests
 from harness.targets import TargetUnavailable
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing (CI is set: the make targets must have installed it)", pytrace=False)
-        pytest.skip(f"{CHROMIUM} is missing")
-    with chromium() as launched:
-        yield launched
+    yield from chromium_for_tests()
 
 
 @pytest.fixture(scope="module", params=["express-vue"])

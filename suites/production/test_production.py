@@ -37,7 +37,7 @@ from harness.production.browser import (
 from harness.production.expectations import EnvironmentExpectation, Expectations, load_expectations
 from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
 from harness.production.replay import probe_replay_rates
-from harness.release.browser import chromium
+from harness.release.browser import chromium_for_tests
 from harness.results import CheckResult
 from harness.stats import familywise_level, sample_size
 from harness.targets.fixtures import TargetFactory
@@ -183,12 +183,7 @@ def test_surface_gate_routes(deployment: Deployment, gate_check: CheckRecorder) 
 # ---- 4. the page's filters ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} missing (CI is set: the make targets must install it)", pytrace=False)
-        pytest.skip(f"{CHROMIUM} missing")
-    with chromium() as launched:
-        yield launched
+    yield from chromium_for_tests()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from harness.chaos.browser_journey import JOURNEY, judge_journey, run_journey
 from harness.chaos.rig import running_rig
 from harness.checks import CheckRecorder
 from harness.ingest import IngestClient
-from harness.release.browser import CHROMIUM, chromium
+from harness.release.browser import chromium_for_tests
 from harness.results import Verdict
 from harness.targets import BUNDLED_TARGETS, TargetUnavailable
 
@@ -30,12 +30,7 @@ pytestmark = pytest.mark.xdist_group("chaos-browser-journey")
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing (CI is set: the make targets must have installed it)", pytrace=False)
-        pytest.skip(f"{CHROMIUM} is missing")
-    with chromium() as launched:
-        yield launched
+    yield from chromium_for_tests()
 
 
 @pytest.mark.parametrize("mutant", [None, "sdk-debug-on"])
