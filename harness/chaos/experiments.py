@@ -139,6 +139,21 @@ class _Traffic:
                 return {**kinds, "rounds": tries}
 
 
+def _marked_errors(rig: ChaosRig, marker: str, *, requests: int, concurrency: int, timeout: float = 30.0) -> LoadSample:
+    """``requests`` error events through the target's fault route, each marked ``<marker>-<i>`` so it can be
+    matched at the ingest; every scenario's load is this."""
+    return drive(
+        rig.target.url,
+        "/__gate/fault",
+        method="POST",
+        headers=rig.target.gate_headers(),
+        body=lambda i: {"kind": "log-error", "marker": f"{marker}-{i}"},
+        requests=requests,
+        concurrency=concurrency,
+        timeout=timeout,
+    )
+
+
 def _flows(value: dict[str, Any]) -> bool:
     return bool(value.get("event")) and bool(value.get("transaction"))
 
@@ -278,15 +293,7 @@ def shutdown_scenario(rig: ChaosRig, *, events: int | None = None, ingest_latenc
     outcome: dict[str, Any] = {}
 
     def fire_and_terminate() -> dict[str, Any]:
-        sample = drive(
-            rig.target.url,
-            "/__gate/fault",
-            method="POST",
-            headers=rig.target.gate_headers(),
-            body=lambda i: {"kind": "log-error", "marker": f"{prefix}-{i}"},
-            requests=events,
-            concurrency=8,
-        )
+        sample = _marked_errors(rig, prefix, requests=events, concurrency=8)
         started = time.monotonic()
         process.popen.send_signal(signal.SIGTERM)
         try:
@@ -345,16 +352,7 @@ def memory_scenario(
     marker = f"memory-{secrets.token_hex(4)}"
 
     def block() -> LoadSample:
-        return drive(
-            rig.target.url,
-            "/__gate/fault",
-            method="POST",
-            headers=rig.target.gate_headers(),
-            body=lambda i: {"kind": "log-error", "marker": f"{marker}-{i}"},
-            requests=block_requests,
-            concurrency=2,
-            timeout=20.0,
-        )
+        return _marked_errors(rig, marker, requests=block_requests, concurrency=2, timeout=20.0)
 
     def outage_load() -> dict[str, Any]:
         deadline = time.monotonic() + outage_s
@@ -418,16 +416,7 @@ def sentry_wire_scenario(
     faulty: list[LoadSample] = []
 
     def load() -> LoadSample:
-        return drive(
-            rig.target.url,
-            "/__gate/fault",
-            method="POST",
-            headers=rig.target.gate_headers(),
-            body=lambda i: {"kind": "log-error", "marker": f"{marker}-{i}"},
-            requests=block_requests,
-            concurrency=concurrency,
-            timeout=30.0,
-        )
+        return _marked_errors(rig, marker, requests=block_requests, concurrency=concurrency, timeout=30.0)
 
     def interleaved() -> dict[str, Any]:
         for _ in range(pairs):

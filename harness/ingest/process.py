@@ -34,24 +34,31 @@ class IngestProcess:
 
     def stop(self, timeout: float = 15.0) -> int:
         """SIGTERM (the store drains and commits), then SIGKILL after ``timeout``; returns the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        if self.log_thread is not None:
-            self.log_thread.join(5)  # it closes the pipe and the log file at EOF
-        code = int(self.process.returncode)
-        # uvicorn re-raises the signal after a graceful shutdown; a SIGTERM death is a clean stop.
-        return 0 if code == -signal.SIGTERM else code
+        return terminate(self.process, self.log_thread, timeout)
 
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+def terminate(process: subprocess.Popen[str], log_thread: threading.Thread | None, timeout: float = 15.0) -> int:
+    """SIGTERM, then SIGKILL after ``timeout``; the exit code, 0 for a SIGTERM death.
+
+    uvicorn re-raises the signal after a graceful shutdown, so a SIGTERM death is a clean stop. The log
+    thread closes the pipe and the log file at EOF; it is joined so nothing is left writing."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+    if log_thread is not None:
+        log_thread.join(5)
+    code = int(process.returncode)
+    return 0 if code == -signal.SIGTERM else code
 
 
 def start_ingest(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.ingest.process import terminate
 from harness.relay.copies import AUDIT_TAR, STORE_FILE
 
 __all__ = ["RelayProcess", "start_relay"]
@@ -36,16 +36,7 @@ class RelayProcess:
 
     def stop(self, timeout: float = 15.0) -> int:
         """SIGTERM (the copy is committed and the tar closed), SIGKILL after ``timeout``."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.log_thread.join(5)
-        code = int(self.process.returncode)
-        return 0 if code == -signal.SIGTERM else code
+        return terminate(self.process, self.log_thread, timeout)
 
 
 def start_relay(

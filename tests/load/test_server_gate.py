@@ -46,20 +46,22 @@ def _skip_if_the_machine_took_the_core(result: ServerComparison) -> None:
         pytest.skip(f"machine saturated by other work: {len(busy)} of {measured} blocks thrown out ({busy[0]})")
 
 
+def _compare(tmp_path: Path, baseline: ArmSpec, instrumented: ArmSpec, settings: BlockSettings) -> ServerComparison:
+    """The gate's A/B comparison on the Python twin against the fake Spotify's fixed latency."""
+    with server_rig(
+        "python-api", tmp_path / "logs", baseline=baseline, instrumented=instrumented, spotify_latency_ms=SPOTIFY_MS
+    ) as rig:
+        return compare_arms(
+            rig.arms(), tmp_path, settings=settings, rate=RATE, load_cpu=rig.cores.load, target_cpu=rig.cores.target
+        )
+
+
 def test_slow_traces_sampler_fails_the_latency_budget(tmp_path: Path) -> None:
     hardened = ArmSpec(sentry=True, env=TRACES_FULL)
     mutant = ArmSpec(sentry=True, mutant="slow-traces-sampler", env=TRACES_FULL)
-    with server_rig(
-        "python-api", tmp_path / "logs", baseline=hardened, instrumented=mutant, spotify_latency_ms=SPOTIFY_MS
-    ) as rig:
-        result = compare_arms(
-            rig.arms(),
-            tmp_path,
-            settings=BlockSettings(pairs=12, seconds=2.0, warmup_seconds=2.0, drain_seconds=0.5),
-            rate=RATE,
-            load_cpu=rig.cores.load,
-            target_cpu=rig.cores.target,
-        )
+    result = _compare(
+        tmp_path, hardened, mutant, BlockSettings(pairs=12, seconds=2.0, warmup_seconds=2.0, drain_seconds=0.5)
+    )
     _skip_if_the_machine_took_the_core(result)
     latency = result.latency
     assert latency.verdict is Verdict.FAIL, latency.summary
@@ -76,17 +78,7 @@ def test_slow_traces_sampler_fails_the_latency_budget(tmp_path: Path) -> None:
 
 def test_aa_run_does_not_fail(tmp_path: Path) -> None:
     same = ArmSpec(sentry=True, env=TRACES_FULL)
-    with server_rig(
-        "python-api", tmp_path / "logs", baseline=same, instrumented=same, spotify_latency_ms=SPOTIFY_MS
-    ) as rig:
-        result = compare_arms(
-            rig.arms(),
-            tmp_path,
-            settings=BlockSettings(pairs=8, seconds=2.0, warmup_seconds=2.0, drain_seconds=0.5),
-            rate=RATE,
-            load_cpu=rig.cores.load,
-            target_cpu=rig.cores.target,
-        )
+    result = _compare(tmp_path, same, same, BlockSettings(pairs=8, seconds=2.0, warmup_seconds=2.0, drain_seconds=0.5))
     assert (tmp_path / "blocks.csv").read_text().count("\n") == 2 + 16 + 1  # header, 2 warm-up, 16 measured
     _skip_if_the_machine_took_the_core(result)
     assert result.latency.verdict is not Verdict.FAIL, result.latency.summary
@@ -96,17 +88,9 @@ def test_aa_run_does_not_fail(tmp_path: Path) -> None:
 
 def test_distributed_master_and_two_workers_give_the_same_verdict_form(tmp_path: Path) -> None:
     same = ArmSpec(sentry=False)
-    with server_rig(
-        "python-api", tmp_path / "logs", baseline=same, instrumented=same, spotify_latency_ms=SPOTIFY_MS
-    ) as rig:
-        result = compare_arms(
-            rig.arms(),
-            tmp_path,
-            settings=BlockSettings(pairs=3, seconds=2.0, warmup_seconds=1.0, workers=2, drain_seconds=0.5),
-            rate=RATE,
-            load_cpu=rig.cores.load,
-            target_cpu=rig.cores.target,
-        )
+    result = _compare(
+        tmp_path, same, same, BlockSettings(pairs=3, seconds=2.0, warmup_seconds=1.0, workers=2, drain_seconds=0.5)
+    )
     assert sorted(p.name for p in (tmp_path / "blocks").glob("block-002-w*.csv")) == [
         "block-002-w0.csv",
         "block-002-w1.csv",
