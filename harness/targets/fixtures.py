@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from harness.ingest import IngestClient
     from harness.targets.target import Target
 
-__all__ = ["TARGET_MARKER", "TargetFactory", "target", "target_factory"]
+__all__ = ["TARGET_MARKER", "TargetFactory", "target", "target_factory", "unavailable"]
 
 TARGET_MARKER: Final = (
     "sentry_target(environment='production', release=..., variant='hardened', mutant=None, extra_env={}): "
@@ -39,7 +39,8 @@ TARGET_MARKER: Final = (
 )
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
+    """Skip for a missing part, except under ``CI``, where the make targets must have installed it: fail."""
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI is set: the make targets must have installed it)", pytrace=False)
     pytest.skip(reason)
@@ -84,7 +85,7 @@ class TargetFactory:
         try:
             started = start_target(name, options, log_dir, spotify_url=spotify_url)
         except TargetUnavailable as exc:
-            _unavailable(str(exc))
+            unavailable(str(exc))
             raise AssertionError("unreachable") from exc
         started.server_project, started.browser_project = server, browser
         self.started.append(started)

@@ -27,6 +27,7 @@ from harness.load.attribution import CONFIGURATIONS, attribution_result
 from harness.load.compare import ServerComparison, compare_arms
 from harness.load.rig import ArmSpec, server_rig
 from harness.load.runner import BlockSettings, Capacity
+from harness.targets.fixtures import unavailable
 from harness.targets.launcher import BUNDLED_TARGETS, TargetUnavailable
 
 if TYPE_CHECKING:
@@ -58,12 +59,6 @@ def _artefact_dir(request: pytest.FixtureRequest, factory: pytest.TempPathFactor
     return out
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the make targets must have installed it)", pytrace=False)
-    pytest.skip(reason)
-
-
 _CAPACITY: dict[str, Capacity] = {}  # each target's capacity, measured once for all its rate fractions
 
 
@@ -91,7 +86,7 @@ def server_comparison(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
                 label=f"{target}: Sentry off (A) vs {ENVIRONMENT} configuration (B)",
             )
     except TargetUnavailable as exc:
-        _unavailable(str(exc))
+        unavailable(str(exc))
         raise AssertionError("unreachable") from exc
     if result.capacity is not None:
         _CAPACITY.setdefault(target, result.capacity)
@@ -139,6 +134,6 @@ def test_attribution(
                     )
                 )
     except TargetUnavailable as exc:
-        _unavailable(str(exc))
+        unavailable(str(exc))
         return
     gate_check(attribution_result(target, measured, {"target": target, "rate_per_s": rate, "environment": ENVIRONMENT}))

@@ -28,7 +28,7 @@ from harness.privacy.canaries import Canary
 from harness.privacy.store_scan import scan_project
 from harness.release.browser import CHROMIUM, chromium
 from harness.results import MaskedLocation
-from harness.targets.fixtures import TargetFactory
+from harness.targets.fixtures import TargetFactory, unavailable
 from harness.targets.target import Target
 
 from .test_privacy_server import dump_canaries
@@ -201,9 +201,7 @@ def pictures(recorded: dict[str, Recorded], tmp_path_factory: pytest.TempPathFac
 
     missing = player_missing()
     if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing} (CI is set: the make targets must have installed it)", pytrace=False)
-        pytest.skip(missing)
+        unavailable(missing)
     out_dir = Path(os.environ.get("GATE_REPLAY_PNG_DIR") or tmp_path_factory.mktemp("replay-png"))
     out: dict[str, Path] = {}
     with chromium() as browser:

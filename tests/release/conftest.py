@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,15 +10,10 @@ from typing import Any
 import pytest
 
 from harness.release.browser import CHROMIUM, chromium
+from harness.targets.fixtures import unavailable
 from tests.release._client import ESBUILD, build_fixture
 
 __all__ = ["builds", "chromium_browser", "fresh_copy"]
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the make targets must have installed it)", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +21,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The fixture client built three ways: ``hardened`` (hidden maps), ``stale`` (shifted lines),
     ``referenced`` (maps linked from the bundles). Read-only: copy with ``fresh_copy`` before injecting."""
     if not ESBUILD.exists():
-        _unavailable("tests/release/fixture_client has no node_modules: run `make install-node`")
+        unavailable("tests/release/fixture_client has no node_modules: run `make install-node`")
     root = tmp_path_factory.mktemp("fixture-builds")
     return {
         "hardened": build_fixture(root / "hardened"),
@@ -53,7 +47,7 @@ def fresh_copy(tmp_path: Path, builds: dict[str, Path]) -> Any:
 @pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        _unavailable(f"no {CHROMIUM} (Debian's chromium package)")
+        unavailable(f"no {CHROMIUM} (Debian's chromium package)")
     pytest.importorskip("playwright.sync_api")
     with chromium() as browser:
         yield browser

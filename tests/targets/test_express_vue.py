@@ -33,7 +33,7 @@ import httpx
 import pytest
 
 from harness.ingest import IngestClient, ProjectHandle
-from harness.targets.fixtures import TargetFactory
+from harness.targets.fixtures import TargetFactory, unavailable
 from harness.targets.spotify import FakeSpotify
 from harness.targets.target import Target
 
@@ -61,12 +61,6 @@ NAMESPACES = ("production", "privacy", "release", "chaos", "performance")
 # The fake Spotify's profile, shown as text on the profile page and answered by /v1/me.
 SPOTIFY_NAME = "Zyxwa Qvnlor"
 SPOTIFY_EMAIL = "qvnlor.zyxwa@spotify-canary.test"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the make targets must have installed it)", pytrace=False)
-    pytest.skip(reason)
 
 
 def marker() -> str:
@@ -110,11 +104,11 @@ def test_mutant_catalogue_is_complete_and_matches_the_code() -> None:
 def node() -> str:
     node = shutil.which("node")
     if node is None:
-        _unavailable("Node.js (`node`) is not on PATH")
+        unavailable("Node.js (`node`) is not on PATH")
         raise AssertionError("unreachable")
     for needed in (SERVER / "node_modules" / "@sentry" / "node", CLIENT / "dist" / "index.html"):
         if not needed.exists():
-            _unavailable(f"{needed.relative_to(REPO)} is missing: run targets/express_vue/build.sh")
+            unavailable(f"{needed.relative_to(REPO)} is missing: run targets/express_vue/build.sh")
     return node
 
 
@@ -748,11 +742,11 @@ def test_mutant_is_passed_to_the_page(fleet: dict[str, Target]) -> None:
 @pytest.fixture(scope="module")
 def chromium(node: str) -> Iterator[Any]:
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (Debian package chromium)")
+        unavailable(f"{CHROMIUM} is not installed (Debian package chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("playwright is not installed")
+        unavailable("playwright is not installed")
         raise
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
