@@ -363,8 +363,11 @@ def test_stopping_releases_every_task_and_socket(echo_server: EchoServer) -> Non
     for sock in socks:
         assert recv_until_closed(sock)[0] == b""
         sock.close()
+    # The kernel completes the proxy's upstream handshakes before the echo server's loop accepts them, so
+    # wait for all ten to be accepted and closed (an empty list would pass `all` before any were).
     echo_server.wait_for(
-        lambda: all(c.closed_at is not None for c in echo_server.connections), what="the server side to close"
+        lambda: len(echo_server.connections) == 10 and all(c.closed_at is not None for c in echo_server.connections),
+        what="the server side to accept and close all ten",
     )
     assert open_sockets() == before
 
