@@ -72,10 +72,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         settings = read_settings()
+        # init_sentry, at the start of _serve, raises ConfigError for an unknown SENTRY_DISABLED_INTEGRATIONS name.
+        asyncio.run(_serve(settings, settings.port if args.port is None else args.port))
     except ConfigError as exc:
         print(f"python-api: {exc}", file=sys.stderr)
         sys.exit(2)
-    asyncio.run(_serve(settings, settings.port if args.port is None else args.port))
 
 
 if __name__ == "__main__":

@@ -6,31 +6,50 @@ header, sending only with ``ENABLE_SENTRY=true``; ``test`` off). The ``seed`` va
 written; ``hardened`` closes its gaps (see targets/README.md). Each mutant of targets/MUTANTS.md that
 applies to the server changes exactly one of these decisions, and nothing else.
 
+Three attribution switches take parts of the SDK away, one at a time, so the load gate can tell where
+its cost comes from: ``SENTRY_TRACING=off`` (no traces or profiles key at all),
+``SENTRY_DEFAULT_INTEGRATIONS=off`` (only our explicit integrations) and ``SENTRY_DISABLED_INTEGRATIONS``
+(integrations by ``identifier``).
+
 ``init_options`` is pure (settings in, ``sentry_sdk.init`` keyword arguments out) so tests can read
 the decisions without starting an SDK; ``init_sentry`` applies them.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import sentry_sdk
+from sentry_sdk.integrations import _AUTO_ENABLING_INTEGRATIONS, _DEFAULT_INTEGRATIONS, DidNotEnable, Integration
 from sentry_sdk.integrations.asyncio import AsyncioIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.scrubber import EventScrubber
 from sentry_sdk.transport import HttpTransport
 
 from .scrub import SCRUBBED_HEADERS, filter_breadcrumb, filter_event_queries, mask_sensitive_headers, remove_headers
+from .settings import ConfigError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .settings import Settings
 
-__all__ = ["MODES", "Mode", "init_options", "init_sentry", "is_enabled", "mode_of", "traces_rate"]
+__all__ = [
+    "MODES",
+    "Mode",
+    "disabled_integrations",
+    "init_options",
+    "init_sentry",
+    "is_enabled",
+    "known_integrations",
+    "mode_of",
+    "traces_rate",
+]
 
 # The gate's own header (its value is a test secret) never belongs in an event.
 _GATE_HEADERS: Final = ("x-gate-token",)
@@ -150,6 +169,40 @@ def _slow_traces_sampler(rate: float, delay_ms: float) -> Callable[[dict[str, An
     return traces_sampler
 
 
+def _own_integrations() -> list[Integration]:
+    return [StarletteIntegration(transaction_style="url"), AsyncioIntegration()]
+
+
+@functools.cache
+def known_integrations() -> dict[str, type[Integration]]:
+    """Every integration ``SENTRY_DISABLED_INTEGRATIONS`` may name, by ``identifier``: the SDK's defaults,
+    the auto-enabling ones that can run here (their library installed), and ours."""
+    found: dict[str, type[Integration]] = {}
+    for dotted in (*_DEFAULT_INTEGRATIONS, *_AUTO_ENABLING_INTEGRATIONS):
+        module, _, name = dotted.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (DidNotEnable, ImportError, SyntaxError):  # what the SDK itself skips: the library is absent
+            continue
+        found[cls.identifier] = cls
+    for integration in _own_integrations():
+        found[integration.identifier] = type(integration)
+    return dict(sorted(found.items()))
+
+
+def disabled_integrations(settings: Settings) -> list[type[Integration]]:
+    """The classes ``SENTRY_DISABLED_INTEGRATIONS`` names; an unknown name is a ``ConfigError``."""
+    if not settings.disabled_integrations:
+        return []
+    known = known_integrations()
+    unknown = [name for name in settings.disabled_integrations if name not in known]
+    if unknown:
+        raise ConfigError(
+            f"SENTRY_DISABLED_INTEGRATIONS names unknown integration(s) {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    return [known[name] for name in settings.disabled_integrations]
+
+
 class _RateLimitBlindTransport(HttpTransport):
     """``rate-limits-ignored``: the SDK never learns of a 429 or ``X-Sentry-Rate-Limits``."""
 
@@ -163,22 +216,30 @@ def init_options(settings: Settings) -> dict[str, Any]:
     hardened = settings.variant == "hardened"
     production = settings.environment == "production"
     pii = settings.is_mutant("headers-not-scrubbed")
+    disabled = disabled_integrations(settings)
     options: dict[str, Any] = {
         "dsn": settings.dsn,
         "environment": "development" if settings.is_mutant("wrong-environment") else settings.environment,
         "release": None if settings.is_mutant("no-release") else settings.release,
         "max_breadcrumbs": 100 if production and settings.is_mutant("breadcrumbs-unbounded") else mode.max_breadcrumbs,
         "trace_lifecycle": "static",
-        "traces_sample_rate": traces_rate(settings),
         "send_default_pii": pii,
         "before_send": _before_send(settings),
-        "integrations": [StarletteIntegration(transaction_style="url"), AsyncioIntegration()],
+        "integrations": [i for i in _own_integrations() if type(i) not in disabled],
         "shutdown_timeout": 2,
     }
+    # SENTRY_TRACING=off: no traces or profiles key at all (not 0); it wins over the overrides and mutants.
+    if settings.tracing:
+        options["traces_sample_rate"] = traces_rate(settings)
+    if not settings.default_integrations:
+        options["default_integrations"] = False
+        options["auto_enabling_integrations"] = False
+    if disabled:
+        options["disabled_integrations"] = disabled
     if pii:
         # The SDK's own scrubber would hide the same headers; this mutant removes every net.
         options["event_scrubber"] = EventScrubber(denylist=[], pii_denylist=[], send_default_pii=True)
-    if not settings.is_mutant("profiling-off"):
+    if settings.tracing and not settings.is_mutant("profiling-off"):
         options["profiles_sample_rate"] = profiles_rate(settings)
     if hardened:
         # Frame locals carry the ASGI scope, whose raw header list no denylist matches: the Authorization
@@ -189,7 +250,7 @@ def init_options(settings: Settings) -> dict[str, Any]:
             options["before_breadcrumb"] = lambda crumb, _hint: filter_breadcrumb(crumb)
         if not settings.is_mutant("request-bodies-sent"):
             options["max_request_body_size"] = "never"
-    if settings.is_mutant("slow-traces-sampler"):
+    if settings.tracing and settings.is_mutant("slow-traces-sampler"):
         options["traces_sampler"] = _slow_traces_sampler(traces_rate(settings), settings.mutant_delay_ms)
     if settings.is_mutant("rate-limits-ignored"):
         options["transport"] = _RateLimitBlindTransport
@@ -197,7 +258,11 @@ def init_options(settings: Settings) -> dict[str, Any]:
 
 
 def init_sentry(settings: Settings) -> bool:
-    """Start the SDK if this mode sends; call inside the running event loop (asyncio integration)."""
+    """Start the SDK if this mode sends; call inside the running event loop (asyncio integration).
+
+    Raises ``ConfigError`` for an unknown name in ``SENTRY_DISABLED_INTEGRATIONS``, even when the SDK stays off.
+    """
+    disabled_integrations(settings)
     if not is_enabled(settings):
         return False
     options = init_options(settings)

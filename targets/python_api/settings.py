@@ -1,7 +1,9 @@
 """The run-time contract (targets/README.md), read from the environment once into a frozen object.
 
 The Python twin of ``express_vue/server/src/config/env.mjs``: a missing variable is never an error;
-an invalid rate, variant or mutant is (``ConfigError``; the entry point exits with code 2).
+an invalid rate, on/off switch, variant or mutant is (``ConfigError``; the entry point exits with code 2),
+and so is an unknown name in ``SENTRY_DISABLED_INTEGRATIONS`` (found by ``sentry_setup``, which knows
+the SDK's integrations).
 """
 
 from __future__ import annotations
@@ -97,6 +99,12 @@ def _on_off(env: Mapping[str, str], name: str) -> bool | None:
     raise ConfigError(f"{name}={raw} is not on/off")
 
 
+def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list: trimmed, empty entries and repeats dropped (absent or empty: none)."""
+    names = (n.strip() for n in (env.get(name) or "").split(","))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     dsn: str | None
@@ -106,6 +114,10 @@ class Settings:
     enable_sentry: bool
     traces_override: float | None
     profiles_override: float | None
+    # Attribution switches (the load gate starts the target with one changed at a time).
+    tracing: bool
+    default_integrations: bool
+    disabled_integrations: tuple[str, ...]
     browser_overrides: dict[str, float | bool | None]
     spotify_api_url: str
     spotify_accounts_url: str
@@ -165,6 +177,9 @@ def read_settings(env: Mapping[str, str] | None = None) -> Settings:
         enable_sentry=e.get("ENABLE_SENTRY") == "true",
         traces_override=_rate(e, "SENTRY_TRACES_SAMPLE_RATE"),
         profiles_override=_rate(e, "SENTRY_PROFILES_SAMPLE_RATE"),
+        tracing=_on_off(e, "SENTRY_TRACING") is not False,
+        default_integrations=_on_off(e, "SENTRY_DEFAULT_INTEGRATIONS") is not False,
+        disabled_integrations=_names(e, "SENTRY_DISABLED_INTEGRATIONS"),
         browser_overrides={
             "tracesSampleRate": _rate(e, "SENTRY_BROWSER_TRACES_SAMPLE_RATE"),
             "replaysSessionSampleRate": _rate(e, "SENTRY_REPLAYS_SESSION_SAMPLE_RATE"),

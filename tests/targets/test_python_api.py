@@ -14,11 +14,15 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sentry_sdk.integrations.logging import LoggingIntegration
+from sentry_sdk.integrations.starlette import StarletteIntegration
+from sentry_sdk.integrations.stdlib import StdlibIntegration
 
 from harness.targets import Target
 from harness.targets._paths import REPO_ROOT
@@ -26,10 +30,10 @@ from harness.targets.fixtures import TargetFactory
 from targets.python_api.app import create_app
 from targets.python_api.client import PLACEHOLDER, inject_config
 from targets.python_api.scrub import filter_event_queries, filter_url, filter_urls_in_text, remove_headers
-from targets.python_api.sentry_setup import init_options, is_enabled
+from targets.python_api.sentry_setup import init_options, is_enabled, known_integrations
 from targets.python_api.settings import ConfigError, Settings, read_settings
 
-from ._support import marked, new_marker, wait_marked
+from ._support import FULL_RATES, marked, new_marker, wait_marked
 
 pytestmark = pytest.mark.anyio
 
@@ -62,6 +66,8 @@ def test_settings_defaults_and_derivations() -> None:
         ({"SENTRY_TRACES_SAMPLE_RATE": "1.5"}, "rate between 0 and 1"),
         ({"SENTRY_PROFILES_SAMPLE_RATE": "x"}, "rate between 0 and 1"),
         ({"SENTRY_REPLAY": "maybe"}, "on/off"),
+        ({"SENTRY_TRACING": "maybe"}, "SENTRY_TRACING=maybe is not on/off"),
+        ({"SENTRY_DEFAULT_INTEGRATIONS": "some"}, "SENTRY_DEFAULT_INTEGRATIONS=some is not on/off"),
         ({"GATE_MUTANT_DELAY_MS": "-1"}, "GATE_MUTANT_DELAY_MS"),
     ],
 )
@@ -104,6 +110,74 @@ def test_who_sends_at_all() -> None:
 def test_overrides_are_the_kill_switch() -> None:
     options = init_options(settings(SENTRY_TRACES_SAMPLE_RATE="0", SENTRY_PROFILES_SAMPLE_RATE="0"))
     assert (options["traces_sample_rate"], options["profiles_sample_rate"]) == (0.0, 0.0)
+
+
+# ---- attribution switches (SENTRY_TRACING, SENTRY_DEFAULT_INTEGRATIONS, SENTRY_DISABLED_INTEGRATIONS) ----
+
+_TRACING_KEYS = {"traces_sample_rate", "traces_sampler", "profiles_sample_rate"}
+
+
+def test_switch_defaults_and_parsing() -> None:
+    s = settings()
+    assert (s.tracing, s.default_integrations, s.disabled_integrations) == (True, True, ())
+    assert not settings(SENTRY_TRACING="OFF").tracing
+    assert settings(SENTRY_TRACING="yes").tracing
+    assert not settings(SENTRY_DEFAULT_INTEGRATIONS="0").default_integrations
+    assert settings(SENTRY_DISABLED_INTEGRATIONS=" logging, ,stdlib,logging ").disabled_integrations == (
+        "logging",
+        "stdlib",
+    )
+    assert settings(SENTRY_DISABLED_INTEGRATIONS=" ").disabled_integrations == ()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{}, FULL_RATES, {"GATE_MUTANT": "slow-traces-sampler"}, {"SENTRY_ENVIRONMENT": "development"}],
+    ids=["plain", "rates-1", "slow-traces-sampler", "development"],
+)
+def test_tracing_switch_off_leaves_no_traces_or_profiles_key(env: dict[str, str]) -> None:
+    on = init_options(settings(ENABLE_SENTRY="true", **env))
+    assert {"traces_sample_rate", "profiles_sample_rate"} <= on.keys()  # the control: the same, tracing on
+    off = init_options(settings(ENABLE_SENTRY="true", SENTRY_TRACING="off", **env))
+    assert not _TRACING_KEYS & off.keys()
+    assert off["before_send"] is not None  # errors still go
+    assert {k: v for k, v in off.items() if not callable(v) and k != "integrations"} == {
+        k: v for k, v in on.items() if not callable(v) and k not in _TRACING_KEYS | {"integrations"}
+    }
+
+
+def test_default_integrations_switch_keeps_only_ours() -> None:
+    options = init_options(settings(SENTRY_DEFAULT_INTEGRATIONS="off"))
+    assert (options["default_integrations"], options["auto_enabling_integrations"]) == (False, False)
+    assert [i.identifier for i in options["integrations"]] == ["starlette", "asyncio"]
+    default = init_options(settings())
+    assert (options["traces_sample_rate"], options["profiles_sample_rate"]) == (1.0, 1.0)  # tracing untouched
+    assert not {"default_integrations", "auto_enabling_integrations", "disabled_integrations"} & default.keys()
+
+
+def test_disabled_integrations_switch_resolves_identifiers_to_classes() -> None:
+    options = init_options(settings(SENTRY_DISABLED_INTEGRATIONS="logging, starlette,stdlib"))
+    assert options["disabled_integrations"] == [LoggingIntegration, StarletteIntegration, StdlibIntegration]
+    assert [i.identifier for i in options["integrations"]] == ["asyncio"]  # our starlette dropped too
+    known = known_integrations()
+    defaults = {"argv", "atexit", "dedupe", "excepthook", "logging", "modules", "stdlib", "threading"}
+    assert defaults | {"starlette", "asyncio", "httpx"} <= known.keys()
+    assert all(cls.identifier == name for name, cls in known.items())
+
+
+def test_disabled_integrations_switch_refuses_an_unknown_name() -> None:
+    with pytest.raises(ConfigError, match=r"unknown integration\(s\) Logging, nope; known: .*\blogging\b"):
+        init_options(settings(SENTRY_DISABLED_INTEGRATIONS="Logging,nope,stdlib"))
+
+
+def test_unknown_integration_switch_stops_the_start_with_exit_code_2() -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "SENTRY_DISABLED_INTEGRATIONS": "stdlib,no-such-integration"}
+    argv = [sys.executable, "-m", "targets.python_api"]
+    done = subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "no-such-integration" in done.stderr
+    assert "known: " in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def _event(url: str = "http://127.0.0.1/api/spotify/search?q=x") -> dict[str, Any]:
@@ -381,3 +455,28 @@ def test_sigterm_finishes_in_flight_requests_then_flushes(lone_api: Target) -> N
     assert slow[0].status_code == 200
     assert process.popen.wait(timeout=10) == 0
     wait_marked(_server(lone_api), marker)  # queued before SIGTERM, delivered by the SDK's close
+
+
+def test_tracing_switch_off_reaches_the_sdk(target_factory: TargetFactory) -> None:
+    """SENTRY_TRACING=off, even beside rates of 1: errors arrive, transactions never; the control traces."""
+    configs = {"off": {"SENTRY_TRACING": "off", **FULL_RATES}, "control": FULL_RATES}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            key: pool.submit(target_factory, "python-api", environment="production", extra_env=env)
+            for key, env in configs.items()
+        }
+        started = {key: f.result() for key, f in futures.items()}
+    try:
+        traced, failed = new_marker("traced"), new_marker("failed")
+        for t in started.values():
+            assert _get(t, "/monitoring/sentry-health", traced).status_code == 200
+            assert t.fault("throw", failed).status_code == 500
+            t.flush()
+            _server(t).client.flush()
+        wait_marked(_server(started["control"]), traced, type="transaction")
+        wait_marked(_server(started["off"]), failed)  # the error went out, after everything else
+        assert _server(started["off"]).items(type="transaction") == []
+        assert _server(started["off"]).items(type="profile") == []
+    finally:
+        for t in started.values():
+            t.stop()

@@ -1,5 +1,6 @@
 // Reads the run-time contract (targets/README.md) from the environment, once, into a frozen object.
-// Never throws for a missing variable; an invalid GATE_VARIANT or GATE_MUTANT is a start-up error.
+// Never throws for a missing variable; an invalid GATE_VARIANT, GATE_MUTANT, rate or on/off switch is a start-up
+// error (an unknown name in SENTRY_DISABLED_INTEGRATIONS too, found by sentry.mjs).
 
 import { MUTANTS } from './mutants.mjs';
 
@@ -22,6 +23,12 @@ function onOff(name, env) {
   if (['on', 'true', '1', 'yes'].includes(v)) return true;
   if (['off', 'false', '0', 'no'].includes(v)) return false;
   throw new ConfigError(`${name}=${raw} is not on/off`);
+}
+
+/** A comma-separated list of names: trimmed, empty entries and repeats dropped (absent or empty: none). */
+function nameList(name, env) {
+  const raw = env[name] ?? '';
+  return [...new Set(raw.split(',').map((n) => n.trim()).filter((n) => n !== ''))];
 }
 
 function nonEmpty(value) {
@@ -52,6 +59,12 @@ export function readSettings(env = process.env) {
       tracesSampleRate: rate('SENTRY_TRACES_SAMPLE_RATE', env),
       profilesSampleRate: rate('SENTRY_PROFILES_SAMPLE_RATE', env),
     }),
+    // Attribution switches (the load gate starts the target with one changed at a time): the SDK without
+    // tracing, without its default integrations, or without the named integrations (validated by sentry.mjs,
+    // which knows the SDK's names).
+    tracing: onOff('SENTRY_TRACING', env) ?? true,
+    defaultIntegrations: onOff('SENTRY_DEFAULT_INTEGRATIONS', env) ?? true,
+    disabledIntegrations: Object.freeze(nameList('SENTRY_DISABLED_INTEGRATIONS', env)),
     browserOverrides: Object.freeze({
       tracesSampleRate: rate('SENTRY_BROWSER_TRACES_SAMPLE_RATE', env),
       replaysSessionSampleRate: rate('SENTRY_REPLAYS_SESSION_SAMPLE_RATE', env),

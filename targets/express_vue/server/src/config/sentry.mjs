@@ -2,12 +2,14 @@
 // today's @sentry/node, in two variants (`seed`: the plan as written; `hardened`: its privacy gaps closed,
 // see targets/README.md) and with one mutant at most (targets/MUTANTS.md).
 // getSentryOptions() is pure over the settings; initSentry() is the only function with side effects.
+// Three attribution switches (SENTRY_TRACING, SENTRY_DEFAULT_INTEGRATIONS, SENTRY_DISABLED_INTEGRATIONS) take
+// parts of the SDK away, one at a time, so the load gate can tell where its cost comes from.
 
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as Sentry from '@sentry/node';
 import { nodeProfilingIntegration } from '@sentry/profiling-node';
-import { settings as currentSettings } from './env.mjs';
+import { ConfigError, settings as currentSettings } from './env.mjs';
 import { SCRUBBED_HEADERS, filterBreadcrumb, filterEventQueries, removeHeaders } from './scrub.mjs';
 
 // The plan's table. `enabled` for development is decided below (ENABLE_SENTRY).
@@ -52,6 +54,43 @@ export function ratesFor(s) {
     if (s.overrides.profilesSampleRate !== null) profiles = s.overrides.profilesSampleRate;
   }
   return { tracesSampleRate: traces, profilesSampleRate: profiles };
+}
+
+/** Our explicit integrations: the profiler (unless tracing is off or the profiling-off mutant) and console capture. */
+function ownIntegrations({ profiling }) {
+  return [
+    ...(profiling ? [nodeProfilingIntegration()] : []),
+    // "A logged error" reaches Sentry as in the Python twin, whose logging integration does this.
+    Sentry.captureConsoleIntegration({ levels: ['error'] }),
+  ];
+}
+
+let knownNames = null;
+
+/**
+ * Every name SENTRY_DISABLED_INTEGRATIONS accepts: the `name` of each integration the SDK installs by default
+ * (the tracing-only ones included) and of ours, e.g. Http, Express, NodeFetch, Console, CaptureConsole,
+ * ProfilingIntegration. The same list whatever the other switches say.
+ */
+export function knownIntegrationNames() {
+  if (knownNames === null) {
+    const all = [...Sentry.getDefaultIntegrations({ tracesSampleRate: 1 }), ...ownIntegrations({ profiling: true })];
+    knownNames = Object.freeze([...new Set(all.map((i) => i.name))].sort());
+  }
+  return knownNames;
+}
+
+/** SENTRY_DISABLED_INTEGRATIONS as a set of names; a name the SDK does not know is a ConfigError. */
+export function disabledIntegrationNames(s) {
+  if (s.disabledIntegrations.length === 0) return new Set();
+  const known = knownIntegrationNames();
+  const unknown = s.disabledIntegrations.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `SENTRY_DISABLED_INTEGRATIONS names unknown integration(s) ${unknown.join(', ')}; known: ${known.join(', ')}`,
+    );
+  }
+  return new Set(s.disabledIntegrations);
 }
 
 function busyWait(ms) {
@@ -130,22 +169,28 @@ export function getSentryOptions(s = currentSettings()) {
   const mode = modeOf(s.environment);
   const { tracesSampleRate, profilesSampleRate } = ratesFor(s);
   const hardened = s.variant === 'hardened';
+  const own = ownIntegrations({ profiling: s.tracing && s.mutant !== 'profiling-off' });
+  const disabled = disabledIntegrationNames(s);
   const options = {
     dsn: s.dsn,
     environment: s.mutant === 'wrong-environment' ? 'development' : s.environment,
     release: s.mutant === 'no-release' ? undefined : (s.release ?? undefined),
     // The gate's checks read transactions, so spans are sent as the plan's SDK sent them.
     traceLifecycle: 'static',
-    tracesSampleRate,
-    // @sentry/node 11 replaced profilesSampleRate by a per-process session rate and a lifecycle.
-    profileSessionSampleRate: profilesSampleRate,
-    profileLifecycle: 'trace',
+    // SENTRY_TRACING=off: no rate key at all (not 0), no profiling; it wins over the rate overrides and mutants.
+    ...(s.tracing
+      ? {
+          tracesSampleRate,
+          // @sentry/node 11 replaced profilesSampleRate by a per-process session rate and a lifecycle.
+          profileSessionSampleRate: profilesSampleRate,
+          profileLifecycle: 'trace',
+        }
+      : {}),
     maxBreadcrumbs: mode === 'production' && s.mutant === 'breadcrumbs-unbounded' ? 100 : MODES[mode].maxBreadcrumbs,
-    integrations: [
-      ...(s.mutant === 'profiling-off' ? [] : [nodeProfilingIntegration()]),
-      // "A logged error" reaches Sentry as in the Python twin, whose logging integration does this.
-      Sentry.captureConsoleIntegration({ levels: ['error'] }),
-    ],
+    // SENTRY_DEFAULT_INTEGRATIONS=off: only ours. SENTRY_DISABLED_INTEGRATIONS: the SDK's defaults and ours, less
+    // the named ones (by the integration's `name`).
+    ...(s.defaultIntegrations ? {} : { defaultIntegrations: false }),
+    integrations: disabled.size === 0 ? own : (defaults) => [...defaults, ...own].filter((i) => !disabled.has(i.name)),
     beforeSend: hardened ? hardenedBeforeSend(s, mode) : seedBeforeSend(mode),
   };
   if (hardened) {
@@ -162,7 +207,7 @@ export function getSentryOptions(s = currentSettings()) {
       stackFrameVariables: false,
     };
   }
-  if (s.mutant === 'slow-traces-sampler') {
+  if (s.mutant === 'slow-traces-sampler' && s.tracing) {
     delete options.tracesSampleRate;
     const delay = s.mutantDelayMs;
     options.tracesSampler = ({ inheritOrSampleWith }) => {
@@ -178,16 +223,36 @@ let initialized = false;
 
 /** Initialise the SDK once (from instrument.mjs, before anything else is imported). */
 export function initSentry(s = currentSettings()) {
-  const options = getSentryOptions(s);
+  let options;
+  try {
+    disabledIntegrationNames(s); // a wrong name stops the start even when the SDK stays off
+    options = getSentryOptions(s);
+  } catch (error) {
+    // As instrument.mjs does for the settings: a configuration error is exit code 2, with the reason.
+    if (error instanceof ConfigError) {
+      console.error(`configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
   if (options === null) {
     console.log(`Sentry disabled: ${enabledState(s).reason}`);
     return false;
   }
   // The SDK falls back to the SENTRY_RELEASE variable when `release` is unset; the mutant means "no release".
   if (s.mutant === 'no-release') delete process.env.SENTRY_RELEASE;
+  // Without tracesSampleRate the SDK falls back to the SENTRY_TRACES_SAMPLE_RATE variable: tracing off means off.
+  if (!s.tracing) delete process.env.SENTRY_TRACES_SAMPLE_RATE;
   Sentry.init(options);
   initialized = true;
-  console.log(`Sentry initialized for ${options.environment} environment (${s.variant}${s.mutant ? `, mutant ${s.mutant}` : ''})`);
+  const notes = [
+    s.variant,
+    ...(s.mutant ? [`mutant ${s.mutant}`] : []),
+    ...(s.tracing ? [] : ['tracing off']),
+    ...(s.defaultIntegrations ? [] : ['default integrations off']),
+    ...(s.disabledIntegrations.length > 0 ? [`without ${s.disabledIntegrations.join(', ')}`] : []),
+  ];
+  console.log(`Sentry initialized for ${options.environment} environment (${notes.join(', ')})`);
   return true;
 }
 
