@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
-__all__ = ["DEFAULT_JOURNEYS", "Arm", "Block", "LoadPlan", "abba_order", "fixed_rate_blocks"]
+__all__ = ["DEFAULT_JOURNEYS", "Arm", "Block", "LoadPlan", "abba_order", "fixed_rate_blocks", "rotation_blocks"]
 
 DEFAULT_JOURNEYS: Final[dict[str, int]] = {"search": 4, "track": 3, "profile": 2, "login": 1}
 """The mix: mostly reads through the Spotify proxy, some logins (which never touch the upstream)."""
@@ -35,14 +36,14 @@ class Arm:
 @dataclass(frozen=True, slots=True)
 class Block:
     index: int
-    arm: str  # "A" (baseline) or "B" (instrumented)
+    arm: str  # "A" (baseline), "B" (instrumented), or another arm's key in a several-arm rotation
     seconds: float
     rate: float  # arrivals per second, all processes together
     seed: int  # the journey mix's seed: both blocks of a pair send the same sequence
     warmup: bool = False
     kind: Kind = "fixed"
     concurrency: int | None = None  # capacity blocks: the cap on requests in flight
-    pair: int = -1  # which A/B pair this block belongs to (-1: warm-up)
+    pair: int = -1  # which A/B pair (or rotation round) this block belongs to (-1: warm-up)
 
 
 def abba_order(pairs: int) -> list[tuple[str, str]]:
@@ -79,6 +80,39 @@ def fixed_rate_blocks(
     return blocks
 
 
+def rotation_blocks(
+    arms: Sequence[str],
+    *,
+    rounds: int,
+    seconds: float,
+    rate: float,
+    warmup_seconds: float,
+    seed: int = 0,
+) -> list[Block]:
+    """Several arms against one baseline: a warm-up per arm, then ``rounds`` rounds in which every arm
+    runs one block, each round rotated one place (a cyclic Latin square: over len(arms) rounds every arm
+    runs once in every position, so none always runs first or right after the baseline). All blocks of a round
+    send the same journey sequence, and the round is the unit the statistics pair on: each arm's
+    block against the baseline's block of the same round. Sharing the baseline is what makes
+    measuring k configurations cost k + 1 blocks a round instead of 2k."""
+    if len(arms) < 2 or len(set(arms)) != len(arms):
+        raise ValueError("a rotation needs two or more distinct arms")
+    if rounds < 1:
+        raise ValueError("need at least one round")
+    order = list(arms)
+    blocks: list[Block] = []
+    index = 0
+    if warmup_seconds > 0:
+        for arm in order:
+            blocks.append(Block(index, arm, warmup_seconds, rate, seed, True))
+            index += 1
+    for r in range(rounds):
+        for arm in order[r % len(order) :] + order[: r % len(order)]:
+            blocks.append(Block(index, arm, seconds, rate, seed * 100_003 + r, False, "fixed", None, r))
+            index += 1
+    return blocks
+
+
 @dataclass(frozen=True, slots=True)
 class LoadPlan:
     arms: dict[str, Arm]
@@ -93,8 +127,10 @@ class LoadPlan:
     target_core: int | None = None  # the CPU the targets are pinned to: its busy time is read per block
 
     def __post_init__(self) -> None:
-        if set(self.arms) != {"A", "B"}:
-            raise ValueError("a plan has exactly two arms, A and B")
+        if "A" not in self.arms or len(self.arms) < 2:
+            raise ValueError("a plan has a baseline arm A and at least one other")
+        if unknown := {b.arm for b in self.blocks} - set(self.arms):
+            raise ValueError(f"blocks name arms the plan does not have: {sorted(unknown)}")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
 

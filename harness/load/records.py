@@ -178,19 +178,22 @@ def throw_out_reason(record: BlockRecord, rules: ThrowOutRules, *, capacity: boo
     return None
 
 
-def kept_pairs(records: Iterable[BlockRecord]) -> tuple[list[BlockRecord], list[BlockRecord]]:
-    """(A blocks, B blocks) of the pairs whose two blocks were both kept, in pair order."""
+def kept_pairs(
+    records: Iterable[BlockRecord], arm: str = "B", baseline: str = "A"
+) -> tuple[list[BlockRecord], list[BlockRecord]]:
+    """(baseline blocks, ``arm`` blocks) of the pairs (or rotation rounds) in which both were kept, in
+    order. Another arm's block thrown out in the same round does not cost this comparison its pair."""
     by_pair: dict[int, dict[str, BlockRecord]] = {}
     for r in records:
-        if not r.warmup:
+        if not r.warmup and r.arm in (arm, baseline):
             by_pair.setdefault(r.pair, {})[r.arm] = r
     a: list[BlockRecord] = []
     b: list[BlockRecord] = []
     for pair in sorted(by_pair):
         sides = by_pair[pair]
-        if set(sides) == {"A", "B"} and all(s.thrown_out is None for s in sides.values()):
-            a.append(sides["A"])
-            b.append(sides["B"])
+        if set(sides) == {arm, baseline} and all(s.thrown_out is None for s in sides.values()):
+            a.append(sides[baseline])
+            b.append(sides[arm])
     return a, b
 
 

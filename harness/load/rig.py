@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,18 @@ if TYPE_CHECKING:
     from harness.ingest.process import IngestProcess
     from harness.targets.target import Target
 
-__all__ = ["BASELINE", "INSTRUMENTED", "ArmSpec", "Cores", "ServerRig", "pick_cores", "pin_process", "server_rig"]
+__all__ = [
+    "BASELINE",
+    "INSTRUMENTED",
+    "ArmSpec",
+    "ArmsRig",
+    "Cores",
+    "ServerRig",
+    "arms_rig",
+    "pick_cores",
+    "pin_process",
+    "server_rig",
+]
 
 INGEST_PROJECT: Final = 1
 
@@ -114,6 +126,98 @@ BASELINE: Final = ArmSpec(sentry=False)
 INSTRUMENTED: Final = ArmSpec(sentry=True)
 
 
+@dataclass
+class ArmsRig:
+    """Several arms of one target behind one ingest and one fake Spotify (attribution's rotation):
+    ``A`` is the baseline, every other key one configuration. Idle arms wait on the target core; only
+    the arm a block drives is sent load."""
+
+    name: str
+    targets: dict[str, Target]
+    specs: dict[str, ArmSpec]
+    spotify: FakeSpotify
+    ingest: IngestProcess
+    cores: Cores
+    environment: str
+    spotify_latency_ms: int = 0
+
+    def arms(self) -> dict[str, Arm]:
+        return {
+            key: Arm(t.url, t.process.popen.pid if t.process is not None else None) for key, t in self.targets.items()
+        }
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "target": self.name,
+            "environment": self.environment,
+            "spotify_latency_ms": self.spotify_latency_ms,
+            "arms": {key: spec.describe() for key, spec in self.specs.items()},
+            "cores": self.cores.describe(),
+        }
+
+
+@contextmanager
+def arms_rig(
+    name: str,
+    log_dir: Path,
+    specs: Mapping[str, ArmSpec],
+    *,
+    environment: str = "production",
+    spotify_latency_ms: int = 20,
+    cores: Cores | None = None,
+) -> Iterator[ArmsRig]:
+    """Start ingest, fake Spotify and one target per spec (in parallel: each waits for its health
+    route), each pinned to the target core. Everything started is stopped on exit, always."""
+    cores = pick_cores() if cores is None else cores
+    key = secrets.token_hex(16)
+    ingest = start_ingest(log_dir / "ingest", projects=[(INGEST_PROJECT, key)], cpu=cores.load)
+    started: dict[str, Target] = {}
+    spotify: FakeSpotify | None = None
+    try:
+        spotify = FakeSpotify.start(log_dir / "spotify", latency_ms=spotify_latency_ms)
+        pin_process(spotify.process.popen.pid, cores.load)
+        dsn = ingest.dsns[INGEST_PROJECT]
+
+        def start(label: str, spec: ArmSpec) -> Target:
+            opts = TargetOptions(
+                environment=environment,
+                server_dsn=dsn if spec.sentry else None,
+                browser_dsn=dsn if spec.sentry else None,
+                fault_token=None,
+                mutant=spec.mutant,
+                extra_env=dict(spec.env),
+            )
+            assert spotify is not None
+            target = start_target(name, opts, log_dir / label, spotify_url=spotify.url)
+            started[label] = target
+            if target.process is not None:
+                pin_process(target.process.popen.pid, cores.target)
+            return target
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = [pool.submit(start, label, spec) for label, spec in specs.items()]
+            for future in futures:
+                future.result()  # the first failure is raised once every start has ended
+        yield ArmsRig(
+            name,
+            {label: started[label] for label in specs},
+            dict(specs),
+            spotify,
+            ingest,
+            cores,
+            environment,
+            spotify_latency_ms,
+        )
+    finally:
+        for target in started.values():
+            with contextlib.suppress(Exception):
+                target.stop()
+        if spotify is not None:
+            with contextlib.suppress(Exception):
+                spotify.stop()
+        ingest.stop()
+
+
 @contextmanager
 def server_rig(
     name: str,
@@ -127,45 +231,19 @@ def server_rig(
 ) -> Iterator[ServerRig]:
     """Start ingest, fake Spotify and both targets. By default A has no DSN and B the mode's real
     configuration; an A/A run (how the gate checks itself) passes the same spec for both."""
-    cores = pick_cores() if cores is None else cores
-    key = secrets.token_hex(16)
-    ingest = start_ingest(log_dir / "ingest", projects=[(INGEST_PROJECT, key)], cpu=cores.load)
-    started: list[Target] = []
-    spotify: FakeSpotify | None = None
-    try:
-        spotify = FakeSpotify.start(log_dir / "spotify", latency_ms=spotify_latency_ms)
-        pin_process(spotify.process.popen.pid, cores.load)
-        dsn = ingest.dsns[INGEST_PROJECT]
-        for label, spec in (("baseline", baseline), ("instrumented", instrumented)):
-            opts = TargetOptions(
-                environment=environment,
-                server_dsn=dsn if spec.sentry else None,
-                browser_dsn=dsn if spec.sentry else None,
-                fault_token=None,
-                mutant=spec.mutant,
-                extra_env=dict(spec.env),
-            )
-            target = start_target(name, opts, log_dir / label, spotify_url=spotify.url)
-            started.append(target)
-            if target.process is not None:
-                pin_process(target.process.popen.pid, cores.target)
+    specs = {"baseline": baseline, "instrumented": instrumented}
+    with arms_rig(
+        name, log_dir, specs, environment=environment, spotify_latency_ms=spotify_latency_ms, cores=cores
+    ) as rig:
         yield ServerRig(
             name,
-            started[0],
-            started[1],
-            spotify,
-            ingest,
-            cores,
+            rig.targets["baseline"],
+            rig.targets["instrumented"],
+            rig.spotify,
+            rig.ingest,
+            rig.cores,
             environment,
             baseline,
             instrumented,
             spotify_latency_ms,
         )
-    finally:
-        for target in started:
-            with contextlib.suppress(Exception):
-                target.stop()
-        if spotify is not None:
-            with contextlib.suppress(Exception):
-                spotify.stop()
-        ingest.stop()

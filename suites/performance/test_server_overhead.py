@@ -4,34 +4,38 @@ For each target: capacity of both arms at saturation, then interleaved blocks (A
 arrival rate, each of ``GATE_LOAD_RATE_FRACTIONS`` (default 0.5; e.g. ``0.5,0.8``) of the baseline's
 capacity, decided as non-inferiority against ``GATE_LOAD_BUDGET`` (default 0.02):
 ``performance.overhead.server-latency`` (median-latency ratio) and ``performance.overhead.server-cpu``
-(CPU µs per request). Then ``performance.attribution`` on the first target: the same comparison with
-one SDK switch changed at a time. Baseline = no DSN; instrumented = the mode's real configuration
-(``GATE_LOAD_ENVIRONMENT``, default production) sending to an ingest started for the run. The verdict
-is whatever the measurement says: the hardened reference target may honestly FAIL a 2% budget, and
-the evidence says by how much.
+(CPU µs per request). With the first rate fraction, attribution on each target: the baseline and
+every SDK configuration (one switch changed at a time) side by side in rotation rounds, ranked by
+added CPU per request, in the CPU check's evidence and summary (``harness.load.attribution``). Baseline = no DSN;
+instrumented = the mode's real configuration (``GATE_LOAD_ENVIRONMENT``, default production) sending
+to an ingest started for the run. The verdict is whatever the measurement says: the hardened
+reference target may honestly FAIL a 2% budget, and the evidence says by how much.
 
 Knobs (defaults sized for the 10-minute ``load`` profile): ``GATE_LOAD_PAIRS`` (8),
 ``GATE_LOAD_BLOCK_SECONDS`` (4), ``GATE_LOAD_SPOTIFY_MS`` (20), ``GATE_LOAD_ATTRIBUTION`` (1 = on),
+``GATE_LOAD_ATTRIBUTION_FRACTION`` (0.3 of the baseline's capacity),
 ``GATE_LOAD_TARGETS`` (default: ``SENTRY_GATE_TARGET``'s ``bundled:<name>``, else both bundled targets).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.load.attribution import CONFIGURATIONS, attribution_result
+from harness.load.attribution import attribution_line, attribution_table, configurations, measure_attribution
 from harness.load.compare import ServerComparison, compare_arms
-from harness.load.rig import ArmSpec, server_rig
+from harness.load.rig import BASELINE, ArmSpec, arms_rig, server_rig
 from harness.load.runner import BlockSettings, Capacity
 from harness.targets.fixtures import unavailable
 from harness.targets.launcher import BUNDLED_TARGETS, TargetUnavailable
 
 if TYPE_CHECKING:
     from harness.checks import CheckRecorder
+    from harness.results import CheckResult
 
 _GATE_TARGET = os.environ.get("SENTRY_GATE_TARGET", "")
 _DEFAULT = _GATE_TARGET.removeprefix("bundled:") if _GATE_TARGET.startswith("bundled:") else ",".join(BUNDLED_TARGETS)
@@ -43,10 +47,10 @@ PAIRS = int(os.environ.get("GATE_LOAD_PAIRS", "8"))
 BLOCK_SECONDS = float(os.environ.get("GATE_LOAD_BLOCK_SECONDS", "4"))
 SPOTIFY_MS = int(os.environ.get("GATE_LOAD_SPOTIFY_MS", "20"))
 ATTRIBUTION = os.environ.get("GATE_LOAD_ATTRIBUTION", "1") == "1"
+# Below every configuration's own capacity (traces 1.0 halves some), so no arm saturates and CPU per request compares.
+ATTRIBUTION_FRACTION = float(os.environ.get("GATE_LOAD_ATTRIBUTION_FRACTION", "0.3"))
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("server-overhead")]
-
-_RATES: dict[str, float] = {}  # each target's chosen rate, reused by its attribution runs
 
 
 def _artefact_dir(request: pytest.FixtureRequest, factory: pytest.TempPathFactory, name: str) -> Path:
@@ -90,9 +94,35 @@ def server_comparison(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
         raise AssertionError("unreachable") from exc
     if result.capacity is not None:
         _CAPACITY.setdefault(target, result.capacity)
-    if result.rate > 0:
-        _RATES.setdefault(target, result.rate)
+    if ATTRIBUTION and fraction == RATE_FRACTIONS[0]:
+        result.cpu = _with_attribution(result.cpu, _attribution(target, request, tmp_path_factory))
     return result
+
+
+def _attribution(target: str, request: pytest.FixtureRequest, factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The baseline and every configuration side by side in rotation rounds (harness.load.attribution)."""
+    out = _artefact_dir(request, factory, f"attribution-{target}")
+    capacity = _CAPACITY.get(target)
+    rate = round(ATTRIBUTION_FRACTION * capacity.a_per_second, 1) if capacity and capacity.a_per_second else 40.0
+    configs = configurations(target)
+    specs = {"A": BASELINE} | {c.key: ArmSpec(sentry=True, mutant=c.mutant, env=dict(c.env)) for c in configs}
+    with arms_rig(target, out / "logs", specs, environment=ENVIRONMENT, spotify_latency_ms=SPOTIFY_MS) as rig:
+        measured, records = measure_attribution(
+            rig.arms(), configs, out, rate=rate, budget=BUDGET, load_cpu=rig.cores.load, target_cpu=rig.cores.target
+        )
+        context = {
+            "arms": rig.describe()["arms"],
+            "rate_per_s": rate,
+            "rate_fraction_of_capacity": ATTRIBUTION_FRACTION,
+        }
+    return attribution_table(measured, records, {**context, "blocks_csv": str(out / "blocks.csv")})
+
+
+def _with_attribution(cpu: CheckResult, table: dict[str, Any]) -> CheckResult:
+    """The CPU check, with where its cost comes from in its evidence and summary (its verdict unchanged)."""
+    return dataclasses.replace(
+        cpu, summary=f"{cpu.summary}. {attribution_line(table)}", evidence={**cpu.evidence, "attribution": table}
+    )
 
 
 def test_server_latency(server_comparison: ServerComparison, gate_check: CheckRecorder) -> None:
@@ -101,39 +131,3 @@ def test_server_latency(server_comparison: ServerComparison, gate_check: CheckRe
 
 def test_server_cpu(server_comparison: ServerComparison, gate_check: CheckRecorder) -> None:
     gate_check(server_comparison.cpu)
-
-
-@pytest.mark.skipif(not ATTRIBUTION or not TARGETS, reason="GATE_LOAD_ATTRIBUTION=0")
-def test_attribution(
-    request: pytest.FixtureRequest, gate_check: CheckRecorder, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    target = TARGETS[0]
-    tmp_path = _artefact_dir(request, tmp_path_factory, f"attribution-{target}")
-    rate = _RATES.get(target, 40.0)
-    settings = BlockSettings(pairs=3, seconds=2.5, warmup_seconds=2.0)
-    measured: list[tuple[str, ServerComparison]] = []
-    try:
-        for i, config in enumerate(CONFIGURATIONS):
-            spec = ArmSpec(sentry=True, mutant=config.mutant, env=dict(config.env))
-            with server_rig(
-                target, tmp_path / f"logs{i}", environment=ENVIRONMENT, instrumented=spec, spotify_latency_ms=SPOTIFY_MS
-            ) as rig:
-                measured.append(
-                    (
-                        config.name,
-                        compare_arms(
-                            rig.arms(),
-                            tmp_path / f"config{i}",
-                            settings=settings,
-                            rate=rate,
-                            budget=BUDGET,
-                            load_cpu=rig.cores.load,
-                            target_cpu=rig.cores.target,
-                            label=f"{target}: {config.name}",
-                        ),
-                    )
-                )
-    except TargetUnavailable as exc:
-        unavailable(str(exc))
-        return
-    gate_check(attribution_result(target, measured, {"target": target, "rate_per_s": rate, "environment": ENVIRONMENT}))

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from harness.load.locust_proc import locust_argv
-from harness.load.plan import Arm, LoadPlan, abba_order, fixed_rate_blocks
+from harness.load.plan import Arm, LoadPlan, abba_order, fixed_rate_blocks, rotation_blocks
 
 
 def test_abba_balances_order_and_never_runs_an_arm_three_times() -> None:
@@ -41,8 +41,31 @@ def test_plan_round_trips_as_json(tmp_path) -> None:
     assert data["arms"]["B"] == {"host": "http://127.0.0.1:2", "pid": 42}
     assert len(data["blocks"]) == 6
     assert plan.timetable_seconds() == pytest.approx(2 * (1 + 1) + 4 * (3 + 1))
-    with pytest.raises(ValueError, match="two arms"):
+    with pytest.raises(ValueError, match="baseline arm A and at least one other"):
         LoadPlan({"A": Arm("x")}, blocks, str(tmp_path))
+    with pytest.raises(ValueError, match=r"arms the plan does not have: \['B'\]"):
+        LoadPlan({"A": Arm("x"), "C": Arm("y")}, blocks, str(tmp_path))
+
+
+def test_rotation_rounds_give_every_arm_one_block_with_the_round_s_journeys() -> None:
+    arms = ["A", "configured", "rollback", "no-tracing"]
+    blocks = rotation_blocks(arms, rounds=4, seconds=2, rate=50, warmup_seconds=1, seed=3)
+    assert [(b.arm, b.warmup) for b in blocks[:4]] == [(a, True) for a in arms]
+    measured = blocks[4:]
+    assert [b.index for b in blocks] == list(range(20))
+    orders = [[b.arm for b in measured if b.pair == r] for r in range(4)]
+    assert orders[0] == arms
+    assert orders[1] == arms[1:] + arms[:1]
+    for r, order in enumerate(orders):
+        assert sorted(order) == sorted(arms)
+        assert len({b.seed for b in measured if b.pair == r}) == 1  # one journey sequence per round
+    assert len({b.seed for b in measured}) == 4
+    for position in range(len(arms)):  # over a full rotation every arm runs once in every position
+        assert sorted(o[position] for o in orders) == sorted(arms)
+    with pytest.raises(ValueError, match="two or more distinct arms"):
+        rotation_blocks(["A", "A"], rounds=1, seconds=1, rate=1, warmup_seconds=0)
+    with pytest.raises(ValueError, match="at least one round"):
+        rotation_blocks(arms, rounds=0, seconds=1, rate=1, warmup_seconds=0)
 
 
 def test_locust_command_lines() -> None:

@@ -120,3 +120,18 @@ def test_a_thrown_out_block_takes_its_pair_with_it() -> None:
     a, b = kept_pairs(records)
     assert [r.index for r in a] == [1, 6]
     assert [r.index for r in b] == [2, 5]
+
+
+def test_rotation_rounds_pair_each_arm_with_the_baseline_of_its_round() -> None:
+    records = [
+        _record(index=0, arm="A", pair=0),
+        _record(index=1, arm="configured", pair=0),
+        _record(index=2, arm="rollback", pair=0, thrown_out="x"),
+        _record(index=3, arm="configured", pair=1),
+        _record(index=4, arm="rollback", pair=1),
+        _record(index=5, arm="A", pair=1),
+    ]
+    a, b = kept_pairs(records, "configured")
+    assert [(x.index, y.index) for x, y in zip(a, b, strict=True)] == [(0, 1), (5, 3)]
+    a, b = kept_pairs(records, "rollback")  # another arm's thrown-out block costs only its own round
+    assert [(x.index, y.index) for x, y in zip(a, b, strict=True)] == [(5, 4)]

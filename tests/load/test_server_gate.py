@@ -21,7 +21,7 @@ from harness.checks import CheckRecorder
 from harness.load.compare import ServerComparison, compare_arms
 from harness.load.rig import ArmSpec, server_rig
 from harness.load.runner import BlockSettings
-from harness.load.verdict import LATENCY_CHECK
+from harness.load.verdict import CPU_CHECK, LATENCY_CHECK
 from harness.results import Verdict
 
 if TYPE_CHECKING:
@@ -72,8 +72,14 @@ def test_slow_traces_sampler_fails_the_latency_budget(tmp_path: Path) -> None:
     assert LATENCY_CHECK in message
     assert f"ratio B/A {estimate:.4f}" in message
     assert estimate > 1.02
-    # the busy-wait is CPU: the CPU check sees it too
-    assert result.cpu.evidence["added_cpu_us_per_request"] > 500
+    # the busy-wait is CPU: the CPU check fails too, naming its ratio
+    cpu = result.cpu
+    assert cpu.verdict is Verdict.FAIL, cpu.summary
+    assert cpu.evidence["added_cpu_us_per_request"] > 500
+    with pytest.raises(pytest.fail.Exception) as failed:
+        CheckRecorder()(cpu)
+    assert CPU_CHECK in str(failed.value)
+    assert f"ratio B/A {cpu.evidence['cpu_ratio']['estimate']:.4f}" in str(failed.value)
 
 
 def test_aa_run_does_not_fail(tmp_path: Path) -> None:

@@ -82,20 +82,90 @@ def test_artefacts_are_written(tmp_path) -> None:
     assert len((tmp_path / "latencies.csv").read_text().splitlines()) == 1 + 6 * 200
 
 
-def test_attribution_ranks_by_added_cpu_and_names_what_was_not_measured() -> None:
-    from harness.load.attribution import ATTRIBUTION_CHECK, attribution_result
+def _rotation(cpu_us: dict[str, float], rounds: int, noise: float = 0.01, seed: int = 2) -> list[BlockRecord]:
+    """Rotation rounds (one block per arm per round) with each arm's CPU per request as given."""
+    rng = random.Random(seed)
+    records = []
+    for r in range(rounds):
+        for arm, us in cpu_us.items():
+            records.append(
+                BlockRecord(
+                    index=len(records),
+                    arm=arm,
+                    warmup=False,
+                    pair=r,
+                    seconds=2.5,
+                    offered_rate=80.0,
+                    latencies_ms=[20.0 * rng.lognormvariate(0, 0.1) for _ in range(200)],
+                    lags_ms=[0.1] * 200,
+                    sent=200,
+                    completed=200,
+                    errors=0,
+                    in_flight_at_end=0,
+                    loadgen_cpu_share=0.2,
+                    target_cpu_seconds=200 * us * 1e-6 * rng.lognormvariate(0, noise),
+                )
+            )
+    return records
+
+
+def _attribution(cpu_us: dict[str, float], rounds: int = 4, **kwargs):
+    from harness.load.attribution import Configuration, attribution_table
     from harness.load.compare import ServerComparison
+    from harness.load.records import kept_pairs
 
-    def comparison(cpu_factor: float, pairs: int) -> ServerComparison:
-        a, b = _pairs(1.01, cpu_factor, pairs=pairs)
-        return ServerComparison(40.0, a + b, latency_check(a, b, a + b), cpu_check(a, b, a + b))
+    records = _rotation(cpu_us, rounds, **kwargs)
+    measured = []
+    for key in cpu_us:
+        if key == "A":
+            continue
+        a, b = kept_pairs(records, key)
+        own = [r for r in records if r.arm in ("A", key)]
+        comparison = ServerComparison(80.0, own, latency_check(a, b, own), cpu_check(a, b, own))
+        measured.append((Configuration(key, key), comparison))
+    return attribution_table(measured, records, {"target": "python-api"})
 
-    measured = [("small", comparison(1.1, 4)), ("big", comparison(1.5, 4)), ("none", comparison(1.0, 1))]
-    result = attribution_result("python-api", measured)
-    assert result.check_id == ATTRIBUTION_CHECK
-    assert result.verdict is Verdict.INCONCLUSIVE
-    assert result.summary.index("big") < result.summary.index("small")
-    assert "not decided: none" in result.summary
-    assert "+None" not in result.summary
-    assert [r["configuration"] for r in result.evidence["table"]][:2] == ["big", "small"]
-    assert "SENTRY_TRACING=off" in str(result.evidence["not_measured_for_lack_of_a_switch"])
+
+def test_attribution_ranks_by_added_cpu_and_says_what_the_rollback_removes() -> None:
+    from harness.load.attribution import attribution_line
+
+    table = _attribution({"A": 2000.0, "configured": 3300.0, "rollback": 2800.0, "traces-1": 5500.0})
+    assert [r["arm"] for r in table["ranked"]] == ["traces-1", "configured", "rollback"]
+    assert table["target"] == "python-api"
+    assert 0.33 < table["rollback_share"]["estimate"] < 0.43  # 500 of 1300 µs
+    low, high = table["rollback_share"]["interval"]
+    assert low < table["rollback_share"]["estimate"] < high
+    line = attribution_line(table)
+    assert line.index("traces-1 +") < line.index("configured +") < line.index("rollback +")
+    assert "The rollback (traces 0, profiles 0) removes 3" in line
+    assert "% CI " in line
+
+
+def test_attribution_names_what_was_not_measured_and_needs_two_complete_rounds_for_the_rollback() -> None:
+    from harness.load.attribution import CONFIGURED, ROLLBACK, attribution_line, attribution_table
+    from harness.load.compare import ServerComparison
+    from harness.load.records import kept_pairs
+
+    records = _rotation({"A": 2000.0, "configured": 3300.0, "rollback": 2800.0}, rounds=3)
+    for r in records:
+        if r.arm == "rollback" and r.pair > 0:
+            r.thrown_out = "other processes took 40% of the target's core"
+    measured = []
+    for config in (CONFIGURED, ROLLBACK):
+        a, b = kept_pairs(records, config.key)
+        own = [r for r in records if r.arm in ("A", config.key)]
+        measured.append((config, ServerComparison(80.0, own, latency_check(a, b, own), cpu_check(a, b, own))))
+    table = attribution_table(measured, records)
+    assert table["rollback_share"] is None
+    assert table["not_measured"] == ["rollback: traces 0, profiles 0"]
+    assert table["ranked"][1]["thrown_out"] == ["other processes took 40% of the target's core"]
+    line = attribution_line(table)
+    assert "(not measured: rollback: traces 0, profiles 0)" in line
+    assert "+None" not in line
+    assert "removes" not in line
+
+
+def test_rounds_where_the_sdk_added_no_cpu_are_counted_not_divided_by() -> None:
+    table = _attribution({"A": 2000.0, "configured": 1900.0, "rollback": 1900.0})
+    assert table["rounds_where_the_sdk_added_no_cpu"] == 4
+    assert table["rollback_share"] is None

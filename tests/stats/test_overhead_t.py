@@ -2,16 +2,35 @@
 
 import random
 
+import numpy as np
 import pytest
 from scipy import stats
 
 from harness.results import Verdict
-from harness.stats.overhead import aa_coverage, decide_overhead, t_interval, t_quantile, value_ratios
+from harness.stats.overhead import (
+    aa_coverage,
+    decide_overhead,
+    mean_interval,
+    t_interval,
+    t_quantile,
+    value_ratios,
+)
 
 
-@pytest.mark.parametrize("df", [3, 5, 11, 30])
+@pytest.mark.parametrize("df", [1, 2, 3, 5, 11, 30])
 def test_t_quantile_matches_scipy(df: int) -> None:
     assert t_quantile(0.975, df) == pytest.approx(stats.t.ppf(0.975, df), rel=3e-3)
+    assert t_quantile(0.9, df) == pytest.approx(stats.t.ppf(0.9, df), rel=3e-3)
+
+
+def test_mean_interval_matches_scipy_and_allows_differences_at_or_below_zero() -> None:
+    diffs = [0.05, -0.01, 0.02, 0.0, 0.03]
+    ci = mean_interval(diffs)
+    low, high = stats.t.interval(0.95, len(diffs) - 1, loc=np.mean(diffs), scale=stats.sem(diffs))
+    assert (ci.low, ci.high) == (pytest.approx(low, rel=3e-3), pytest.approx(high, rel=3e-3))
+    assert ci.method == "t-pairs"
+    with pytest.raises(ValueError, match="at least two"):
+        mean_interval([0.1])
 
 
 def test_t_interval_is_wider_than_the_normal_one_for_few_pairs() -> None:
