@@ -4,9 +4,10 @@ The driver (`harness.load.browser`) loads the same page under several arms (Sent
 SDK + Replay) in rounds whose order alternates and rotates (ABC CBA BCA ACB …), so a drift of the
 machine hits every arm alike and no arm always goes first or sits in the middle. Each round gives,
 per metric, one ratio of an instrumented arm over the baseline; the estimate is the geometric mean
-of those ratios, its interval a bootstrap over rounds (`harness.stats.overhead`), and the verdict
-non-inferiority against a per-metric budget: PASS when the interval's upper end is within it, FAIL when its lower end is
-beyond it, INCONCLUSIVE otherwise, with the half-width reached.
+of those ratios, its interval Student's t over rounds (`harness.stats.overhead`; the server gate's
+method, which keeps its coverage with few rounds where a percentile bootstrap narrows), and the
+verdict non-inferiority against a per-metric budget: PASS when the interval's upper end is within it,
+FAIL when its lower end is beyond it, INCONCLUSIVE otherwise, with the half-width reached.
 
 Total blocking time is often 0 ms on a light page; a ratio over 0 means nothing, so blocking time
 is compared with a floor added to both sides (`TBT_FLOOR_MS`, one long task's worth of blocking):
@@ -55,8 +56,8 @@ LONG_TASK_MS: Final = 50.0
 TBT_FLOOR_MS: Final = 50.0
 
 MIN_ROUNDS: Final = 6
-"""Fewer rounds are never decided: a percentile bootstrap over two or three ratios spans little more
-than the ratios themselves (measured here: an A/A of 2 rounds "failed" LCP at +12%, interval ±0.6%)."""
+"""Fewer rounds are never decided: two or three ratios say little about a page's load-to-load spread
+(measured here: an A/A of 2 rounds "failed" LCP at +12% when this used a percentile bootstrap)."""
 
 METRICS: Final = ("lcp", "tbt", "heap", "script")
 """Largest contentful paint, total blocking time, JS heap after GC, main-thread script time."""
@@ -204,7 +205,7 @@ def decide_arm(
     decisions = {}
     for metric, budget in budgets.items():
         ratios = round_ratios(samples, arm, baseline, metric)
-        decision = decide_overhead(ratios, budget=budget, level=each, seed=seed)
+        decision = decide_overhead(ratios, budget=budget, level=each, seed=seed, method="t")
         if len(ratios) < MIN_ROUNDS:
             decision = dataclasses.replace(decision, verdict=Verdict.INCONCLUSIVE)
         decisions[metric] = decision
@@ -259,7 +260,7 @@ def arm_verdict(
     measured ratio, its 95% interval and the half-width of the interval it was decided on."""
     decisions = decide_arm(samples, arm, baseline, budgets=budgets, level=level)
     verdict = combine([d.verdict for d in decisions.values()])
-    shown = {m: decide_overhead(round_ratios(samples, arm, baseline, m), level=level) for m in decisions}
+    shown = {m: decide_overhead(round_ratios(samples, arm, baseline, m), level=level, method="t") for m in decisions}
     rounds = len(round_ratios(samples, arm, baseline, "lcp"))
     parts = []
     for metric in sorted(decisions, key=lambda m: (decisions[m].verdict is not verdict, METRICS.index(m))):
