@@ -212,7 +212,7 @@ def attribution_line(table: Mapping[str, Any]) -> str:
     """One sentence for the CPU check's summary: the ranking, then what the rollback removes."""
     unmeasured = set(table["not_measured"])
     parts = [
-        f"{r['configuration']} +{r['added_cpu_us_per_request']:.0f}"
+        f"{r['configuration']} {r['added_cpu_us_per_request']:+.0f}"
         for r in table["ranked"]
         if r["configuration"] not in unmeasured
     ]

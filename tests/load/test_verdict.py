@@ -137,6 +137,7 @@ def test_attribution_ranks_by_added_cpu_and_says_what_the_rollback_removes() -> 
     assert low < table["rollback_share"]["estimate"] < high
     line = attribution_line(table)
     assert line.index("traces-1 +") < line.index("configured +") < line.index("rollback +")
+    assert "+-" not in attribution_line(_attribution({"A": 2000.0, "configured": 1900.0, "rollback": 1900.0}))
     assert "The rollback (traces 0, profiles 0) removes 3" in line
     assert "% CI " in line
 
