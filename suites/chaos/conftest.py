@@ -15,13 +15,14 @@ import pytest
 from harness.chaos import ChaosRunner
 from harness.chaos.rig import ChaosRig, running_rig
 from harness.ingest import IngestClient
-from harness.targets import BUNDLED_TARGETS, TargetUnavailable
+from harness.targets import TargetUnavailable
 from harness.targets.fixtures import unavailable
+from harness.targets.selection import selected_targets
 
 __all__ = ["clean_faults", "rig"]
 
 
-@pytest.fixture(scope="module", params=list(BUNDLED_TARGETS))
+@pytest.fixture(scope="module", params=selected_targets())
 def rig(
     request: pytest.FixtureRequest,
     sentry_ingest: IngestClient,

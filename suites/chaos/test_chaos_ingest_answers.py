@@ -26,8 +26,9 @@ from harness.chaos.rig import ChaosRig, running_rig
 from harness.checks import CheckRecorder
 from harness.ingest import IngestClient
 from harness.results import CheckResult, Verdict
-from harness.targets import BUNDLED_TARGETS, TargetUnavailable
+from harness.targets import TargetUnavailable
 from harness.targets.fixtures import unavailable
+from harness.targets.selection import selected_targets
 
 LIMIT_S = {"bare-429": 6.0, "category-429": 8.0, "413": 4.0, "5xx-flapping": 5.0}
 """Shorter than issue 7's example (60 s): the SDKs honour any length alike, and the suite has a time budget."""
@@ -58,7 +59,7 @@ def _rig(
         unavailable(str(exc))
 
 
-@pytest.fixture(scope="module", params=list(BUNDLED_TARGETS))
+@pytest.fixture(scope="module", params=selected_targets())
 def traced_rig(
     request: pytest.FixtureRequest,
     sentry_ingest: IngestClient,
@@ -70,7 +71,7 @@ def traced_rig(
     yield from _rig(request, sentry_ingest, chaos_runner, tmp_path_factory)
 
 
-@pytest.fixture(params=list(BUNDLED_TARGETS))
+@pytest.fixture(params=selected_targets())
 def fresh_traced_rig(
     request: pytest.FixtureRequest,
     sentry_ingest: IngestClient,

@@ -31,15 +31,14 @@ from harness.load.compare import ServerComparison, compare_arms
 from harness.load.rig import BASELINE, ArmSpec, arms_rig, server_rig
 from harness.load.runner import BlockSettings, Capacity
 from harness.targets.fixtures import unavailable
-from harness.targets.launcher import BUNDLED_TARGETS, TargetUnavailable
+from harness.targets.launcher import TargetUnavailable
+from harness.targets.selection import selected_targets
 
 if TYPE_CHECKING:
     from harness.checks import CheckRecorder
     from harness.results import CheckResult
 
-_GATE_TARGET = os.environ.get("SENTRY_GATE_TARGET", "")
-_DEFAULT = _GATE_TARGET.removeprefix("bundled:") if _GATE_TARGET.startswith("bundled:") else ",".join(BUNDLED_TARGETS)
-TARGETS = [t.strip() for t in os.environ.get("GATE_LOAD_TARGETS", _DEFAULT).split(",") if t.strip()]
+TARGETS = selected_targets("GATE_LOAD_TARGETS")
 ENVIRONMENT = os.environ.get("GATE_LOAD_ENVIRONMENT", "production")
 BUDGET = float(os.environ.get("GATE_LOAD_BUDGET", "0.02"))
 RATE_FRACTIONS = [float(f) for f in os.environ.get("GATE_LOAD_RATE_FRACTIONS", "0.5").split(",") if f.strip()]

@@ -41,19 +41,15 @@ from harness.release.browser import chromium_for_tests
 from harness.results import CheckResult
 from harness.stats import familywise_level, sample_size
 from harness.targets.fixtures import TargetFactory
-from harness.targets.launcher import BUNDLED_TARGETS
 from harness.targets.options import DEFAULT_RELEASE
+from harness.targets.selection import selected_targets
 from harness.targets.target import Target
 
 EXPECTATIONS = Path(__file__).resolve().parent / "expectations"
 ENVIRONMENTS = [
     e.strip() for e in os.environ.get("GATE_ENVIRONMENTS", "production,staging,development").split(",") if e.strip()
 ]
-_GATE_TARGET = os.environ.get("SENTRY_GATE_TARGET", "")  # `sentry-gate run --target bundled:<name>`
-_DEFAULT_TARGETS = (
-    _GATE_TARGET.removeprefix("bundled:") if _GATE_TARGET.startswith("bundled:") else ",".join(BUNDLED_TARGETS)
-)
-TARGETS = [t.strip() for t in os.environ.get("GATE_TARGETS", _DEFAULT_TARGETS).split(",") if t.strip()]
+TARGETS = selected_targets("GATE_TARGETS")  # `sentry-gate run --target bundled:<name>` narrows it
 MUTANT = os.environ.get("GATE_MUTANT") or None
 RELEASE = os.environ.get("SENTRY_GATE_RELEASE") or DEFAULT_RELEASE  # `sentry-gate run --release`
 PASS_PROBABILITY = 0.99
