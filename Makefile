@@ -29,7 +29,7 @@ install: install-python install-node install-browser targets
 
 # The bundled reference targets (npm ci from lockfiles and the client build, each only when its inputs changed).
 targets:
-	bash targets/express_vue/build.sh default maps-referenced no-debug-ids stale-maps
+	bash targets/express_vue/build.sh default maps-referenced no-debug-ids stale-maps no-sentry
 
 install-python: $(STAMPS)/python
 $(STAMPS)/python: pyproject.toml

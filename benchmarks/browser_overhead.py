@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.ingest import IngestClient, ProjectHandle, start_ingest
-from harness.load.browser import ARM_ENV, PRODUCTION_ENV, Arm, delivery_control, run_interleaved
+from harness.load.browser import ARM_ENV, PRODUCTION_ENV, Arm, baseline_build_missing, delivery_control, run_interleaved
 from harness.load.browser_stats import ARM_CHECKS, PageSample, arm_verdict
 from harness.release.browser import chromium
 from harness.targets import TargetOptions, start_target
@@ -81,6 +81,8 @@ def main() -> None:
     parser.add_argument("--production", action="store_true", help="add the shipped production config as an arm")
     parser.add_argument("--csv", type=Path, default=None)
     args = parser.parse_args()
+    if missing := baseline_build_missing():
+        raise SystemExit(missing)
     print(
         f"start {time.strftime('%H:%M:%S', time.gmtime())} UTC, load {_load()}, {args.rounds} rounds,"
         f" throttle {args.throttle:g}x, {os.cpu_count()} CPUs"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from harness.load.browser_stats import PageSample, interleaved_order, total_blocking_time
+from harness.targets._paths import NO_SENTRY_DIST
 
 __all__ = [
     "ARM_ENV",
@@ -29,6 +30,7 @@ __all__ = [
     "PRODUCTION_ENV",
     "Arm",
     "ArmMisconfigured",
+    "baseline_build_missing",
     "busy_wait_script",
     "delivery_control",
     "measure_load",
@@ -40,11 +42,21 @@ DEFAULT_THROTTLE: Final = 4.0
 # The target's environment per arm (None removes a variable). Tracing at 1.0 makes every load do the
 # same work (the production rate 0.1 would add a coin flip's variance); the server SDK is off in all.
 _COMMON: Final[Mapping[str, str | None]] = {"SENTRY_DSN": None, "SENTRY_BROWSER_TRACES_SAMPLE_RATE": "1.0"}
+# "off" serves the app built without the SDK (client/dist-no-sentry): the default build with no browser
+# DSN still downloads and parses the SDK, which would leave the cost of shipping it out of every ratio.
 ARM_ENV: Final[Mapping[str, Mapping[str, str | None]]] = {
-    "off": {**_COMMON, "SENTRY_DSN_BROWSER": None},
+    "off": {**_COMMON, "SENTRY_DSN_BROWSER": None, "GATE_CLIENT_DIST": str(NO_SENTRY_DIST)},
     "sdk": {**_COMMON, "SENTRY_REPLAYS_SESSION_SAMPLE_RATE": "0", "SENTRY_REPLAYS_ON_ERROR_SAMPLE_RATE": "0"},
     "replay": {**_COMMON, "SENTRY_REPLAYS_SESSION_SAMPLE_RATE": "1.0", "SENTRY_REPLAYS_ON_ERROR_SAMPLE_RATE": "1.0"},
 }
+
+
+def baseline_build_missing() -> str | None:
+    """Why the "off" arm cannot be served (its build is missing), or None."""
+    if (NO_SENTRY_DIST / "index.html").is_file():
+        return None
+    return f"{NO_SENTRY_DIST} is missing: build it with `bash targets/express_vue/build.sh no-sentry` (make targets)"
+
 
 PRODUCTION_ENV: Final[Mapping[str, str | None]] = {"SENTRY_DSN": None}
 """The shipped production configuration, no overrides: traces 0.1, replay sessions 0.05 and replay on

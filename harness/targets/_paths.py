@@ -9,6 +9,8 @@ REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 TARGETS_DIR: Final = REPO_ROOT / "targets"
 # The one client build both servers serve (build-time variants sit beside it as dist-<mutant>).
 CLIENT_DIST: Final = TARGETS_DIR / "express_vue" / "client" / "dist"
+# The same app built without the SDK's code (build.sh no-sentry): the browser-overhead baseline.
+NO_SENTRY_DIST: Final = CLIENT_DIST.with_name("dist-no-sentry")
 
 
 def require_source_checkout() -> None:

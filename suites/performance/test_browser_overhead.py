@@ -1,8 +1,10 @@
 """Browser overhead of the bundled client: Sentry off vs SDK only vs SDK + Replay, in Debian's Chromium.
 
-Three Express targets serve the same build with different injected browser configs (harness.load.browser:
-``ARM_ENV``); one Chromium loads them in alternating, rotating rounds (ABC CBA BCA ACB …), each load in a fresh context
-with the CPU throttled through CDP, and measures LCP, total blocking time, JS heap and script time.
+Three Express targets serve the app with different injected browser configs (harness.load.browser:
+``ARM_ENV``; the off arm serves the build without the SDK's code, so shipping the SDK is part of its
+cost); one Chromium loads them in alternating, rotating rounds (ABC CBA BCA ACB …), each load in a
+fresh context with the CPU throttled through CDP, and measures LCP, total blocking time, JS heap and
+script time.
 Each check compares one instrumented arm with the off arm per round and decides non-inferiority
 against the per-metric budget (default 2%, the plan's "< 2% production impact"):
 
@@ -26,10 +28,10 @@ from typing import Any
 import pytest
 
 from harness.checks import CheckRecorder
-from harness.load.browser import ARM_ENV, Arm, delivery_control, run_interleaved
+from harness.load.browser import ARM_ENV, Arm, baseline_build_missing, delivery_control, run_interleaved
 from harness.load.browser_stats import ARM_CHECKS, PageSample, arm_verdict
 from harness.release.browser import CHROMIUM, chromium
-from harness.targets.fixtures import TargetFactory
+from harness.targets.fixtures import TargetFactory, unavailable
 from harness.targets.target import Target
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -49,6 +51,8 @@ class Measured:
 def measured(target_factory: TargetFactory) -> Measured:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} missing")
+    if missing := baseline_build_missing():
+        unavailable(missing)
 
     def start(arm: str) -> Target:
         return target_factory("express-vue", extra_env=ARM_ENV[arm])

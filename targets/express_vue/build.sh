@@ -3,8 +3,9 @@
 #
 #   targets/express_vue/build.sh [--force] [VARIANT...]
 #
-# VARIANT is `default` (client/dist, built when no variant is named) or a build-time mutant of
-# targets/MUTANTS.md: `maps-referenced`, `no-debug-ids`, `stale-maps` (client/dist-<name>).
+# VARIANT is `default` (client/dist, built when no variant is named), a build-time mutant of
+# targets/MUTANTS.md: `maps-referenced`, `no-debug-ids`, `stale-maps` (client/dist-<name>), or `no-sentry`
+# (client/dist-no-sentry: the app without the SDK's code, the browser-overhead baseline).
 #
 # - `npm ci` from the committed lockfiles, in server/ and client/, when package-lock.json changed since the
 #   last install (stamp: node_modules/.gate-lock.sha256).
@@ -23,9 +24,9 @@ VARIANTS=()
 for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
-    default | maps-referenced | no-debug-ids | stale-maps) VARIANTS+=("$arg") ;;
+    default | maps-referenced | no-debug-ids | stale-maps | no-sentry) VARIANTS+=("$arg") ;;
     -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
-    *) echo "build.sh: unknown variant '$arg' (default, maps-referenced, no-debug-ids, stale-maps)" >&2; exit 2 ;;
+    *) echo "build.sh: unknown variant '$arg' (default, maps-referenced, no-debug-ids, stale-maps, no-sentry)" >&2; exit 2 ;;
   esac
 done
 [ ${#VARIANTS[@]} -eq 0 ] && VARIANTS=(default)
@@ -73,8 +74,9 @@ build_variant() { # variant
     return
   fi
   local tmp="$out.tmp.$$"
-  local sourcemap=hidden shift=0 inject=1
+  local sourcemap=hidden shift=0 inject=1 no_sentry=0
   case "$variant" in
+    no-sentry) no_sentry=1 inject=0 ;;
     maps-referenced) sourcemap=referenced ;;
     no-debug-ids) inject=0 ;;
     stale-maps) shift=7 ;;
@@ -82,7 +84,7 @@ build_variant() { # variant
   (
     cd "$CLIENT"
     rm -rf "$tmp"
-    GATE_BUILD_OUT="$tmp" GATE_BUILD_SOURCEMAP="$sourcemap" GATE_BUILD_SHIFT="$shift" \
+    GATE_BUILD_OUT="$tmp" GATE_BUILD_SOURCEMAP="$sourcemap" GATE_BUILD_SHIFT="$shift" GATE_BUILD_NO_SENTRY="$no_sentry" \
       node node_modules/vite/bin/vite.js build --logLevel warn
     if [ "$inject" = 1 ]; then
       node_modules/.bin/sentry-cli sourcemaps inject "$tmp" >/dev/null

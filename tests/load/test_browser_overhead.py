@@ -18,7 +18,7 @@ from dataclasses import replace
 import pytest
 
 from harness.checks import CheckRecorder
-from harness.load.browser import ARM_ENV, Arm, busy_wait_script, run_interleaved
+from harness.load.browser import ARM_ENV, Arm, baseline_build_missing, busy_wait_script, run_interleaved
 from harness.load.browser_stats import (
     ARM_CHECKS,
     DEFAULT_BUDGETS,
@@ -35,7 +35,7 @@ from harness.load.browser_stats import (
 )
 from harness.release.browser import CHROMIUM, chromium
 from harness.results import Verdict
-from harness.targets.fixtures import TargetFactory
+from harness.targets.fixtures import TargetFactory, unavailable
 
 BASE = PageSample(
     arm="off",
@@ -206,6 +206,8 @@ def test_browser_overhead_catches_an_injected_cost_and_passes_no_fail_on_a_a(tar
     """Three arms on the Sentry-off page: itself twice (A/A) and with 200 ms of busy main thread."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} missing")
+    if missing := baseline_build_missing():
+        unavailable(missing)
     target = target_factory("express-vue", extra_env=ARM_ENV["off"])
     url = target.url + "/"
     arms = [

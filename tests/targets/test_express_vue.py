@@ -186,7 +186,15 @@ def resolve(source_map: dict[str, Any], line: int, column: int) -> tuple[str, in
 
 
 def test_build_time_variants(node: str) -> None:
-    build("maps-referenced", "no-debug-ids", "stale-maps")
+    build("maps-referenced", "no-debug-ids", "stale-maps", "no-sentry")
+    # the browser-overhead baseline: the same app with not one byte of the SDK (the default build has it)
+    without, without_map = bundle(CLIENT / "dist-no-sentry")
+    with_sdk, _ = bundle(CLIENT / "dist")
+    assert "sentry.javascript" in with_sdk
+    assert "sentry.javascript" not in without
+    assert not [s for s in without_map["sources"] if "@sentry" in s]
+    assert len(without) < len(with_sdk) / 2
+    assert "<!--gate:config-->" in (CLIENT / "dist-no-sentry" / "index.html").read_text()
     code, _ = bundle(CLIENT / "dist-maps-referenced")
     assert re.search(r"//# sourceMappingURL=index-[\w-]+\.js\.map", code)
     code, source_map = bundle(CLIENT / "dist-no-debug-ids")
