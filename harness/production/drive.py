@@ -31,16 +31,23 @@ def new_marker(label: str) -> str:
 
 
 async def _burst(
-    url: str, requests: Sequence[tuple[str, str, Mapping[str, str], Any]], concurrency: int
+    url: str,
+    requests: Sequence[tuple[str, str, Mapping[str, str], Any]],
+    concurrency: int,
+    rate: float | None = None,
 ) -> Counter[int]:
     statuses: Counter[int] = Counter()
-    queue = list(reversed(requests))
+    queue = list(reversed(list(enumerate(requests))))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
     async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False, limits=limits) as client:
 
         async def worker() -> None:
             while queue:
-                method, path, headers, body = queue.pop()
+                index, (method, path, headers, body) = queue.pop()
+                if rate is not None and (wait := start + index / rate - loop.time()) > 0:
+                    await asyncio.sleep(wait)  # sleep-ok: the arrival timetable itself, not synchronisation
                 response = await client.request(method, path, headers=dict(headers), json=body)
                 statuses[response.status_code] += 1
 
@@ -49,10 +56,16 @@ async def _burst(
 
 
 def burst(
-    target: Target, requests: Sequence[tuple[str, str, Mapping[str, str], Any]], *, concurrency: int = 8
+    target: Target,
+    requests: Sequence[tuple[str, str, Mapping[str, str], Any]],
+    *,
+    concurrency: int = 8,
+    rate: float | None = None,
 ) -> Counter[int]:
-    """Send ``(method, path, headers, json)`` requests with ``concurrency`` in flight; status counts."""
-    return run_async(_burst(target.url, requests, concurrency))
+    """Send ``(method, path, headers, json)`` requests with up to ``concurrency`` in flight; status counts.
+    With ``rate``, request i starts no earlier than i / rate seconds in (a steady arrival rate, for
+    "moderate load"); without, as fast as the target answers (saturation)."""
+    return run_async(_burst(target.url, requests, concurrency, rate))
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
