@@ -79,37 +79,6 @@ def pin_process(pid: int, cpu: int | None) -> int:
     return pinned
 
 
-@dataclass
-class ServerRig:
-    name: str
-    baseline: Target
-    instrumented: Target
-    spotify: FakeSpotify
-    ingest: IngestProcess
-    cores: Cores
-    environment: str
-    baseline_spec: ArmSpec
-    instrumented_spec: ArmSpec
-    spotify_latency_ms: int = 0
-
-    def arms(self) -> dict[str, Arm]:
-        a, b = self.baseline.process, self.instrumented.process
-        return {
-            "A": Arm(self.baseline.url, a.popen.pid if a else None),
-            "B": Arm(self.instrumented.url, b.popen.pid if b else None),
-        }
-
-    def describe(self) -> dict[str, object]:
-        return {
-            "target": self.name,
-            "environment": self.environment,
-            "spotify_latency_ms": self.spotify_latency_ms,
-            "baseline": self.baseline_spec.describe(),
-            "instrumented": self.instrumented_spec.describe(),
-            "cores": self.cores.describe(),
-        }
-
-
 @dataclass(frozen=True, slots=True)
 class ArmSpec:
     """How one arm's target runs: with Sentry (a DSN on the rig's ingest) or without, a mutant, extra env."""
@@ -218,6 +187,29 @@ def arms_rig(
         ingest.stop()
 
 
+@dataclass
+class ServerRig:
+    """The A/B rig: an ``ArmsRig`` of two arms, ``baseline`` (A, by default no DSN) and ``instrumented`` (B)."""
+
+    rig: ArmsRig
+
+    @property
+    def cores(self) -> Cores:
+        return self.rig.cores
+
+    def arms(self) -> dict[str, Arm]:
+        arms = self.rig.arms()
+        return {"A": arms["baseline"], "B": arms["instrumented"]}
+
+    def describe(self) -> dict[str, object]:
+        """The rig's description with the two arms' specs under ``baseline`` and ``instrumented``."""
+        described = self.rig.describe()
+        specs = described.pop("arms")
+        cores = described.pop("cores")
+        assert isinstance(specs, dict)
+        return {**described, **specs, "cores": cores}
+
+
 @contextmanager
 def server_rig(
     name: str,
@@ -235,15 +227,4 @@ def server_rig(
     with arms_rig(
         name, log_dir, specs, environment=environment, spotify_latency_ms=spotify_latency_ms, cores=cores
     ) as rig:
-        yield ServerRig(
-            name,
-            rig.targets["baseline"],
-            rig.targets["instrumented"],
-            rig.spotify,
-            rig.ingest,
-            rig.cores,
-            environment,
-            baseline,
-            instrumented,
-            spotify_latency_ms,
-        )
+        yield ServerRig(rig)
