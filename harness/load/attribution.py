@@ -24,7 +24,7 @@ from harness.load.compare import ServerComparison
 from harness.load.plan import rotation_blocks
 from harness.load.records import kept_pairs
 from harness.load.report import write_block_csv, write_latency_csv
-from harness.load.runner import run_blocks
+from harness.load.runner import BlockSettings, run_blocks
 from harness.load.verdict import DEFAULT_BUDGET, cpu_check, latency_check
 from harness.stats.overhead import mean_interval
 
@@ -36,9 +36,9 @@ if TYPE_CHECKING:
     from harness.load.records import BlockRecord
 
 __all__ = [
+    "ATTRIBUTION_BLOCKS",
     "CONFIGURED",
     "ROLLBACK",
-    "AttributionSettings",
     "Configuration",
     "attribution_line",
     "attribution_table",
@@ -86,15 +86,9 @@ def configurations(target: str) -> tuple[Configuration, ...]:
     return _COMMON + singles
 
 
-@dataclass(frozen=True, slots=True)
-class AttributionSettings:
-    """Short blocks: attribution ranks CPU per request, which settles within a couple of seconds."""
-
-    rounds: int = 3
-    seconds: float = 2.5
-    warmup_seconds: float = 1.5
-    drain_seconds: float = 0.3
-    seed: int = 0
+ATTRIBUTION_BLOCKS: Final = BlockSettings(pairs=3, seconds=2.5, warmup_seconds=1.5, drain_seconds=0.3)
+"""Short blocks (``pairs`` counts rotation rounds here): attribution ranks CPU per request, which settles
+within a couple of seconds."""
 
 
 def measure_attribution(
@@ -103,7 +97,7 @@ def measure_attribution(
     out_dir: Path,
     *,
     rate: float,
-    settings: AttributionSettings = AttributionSettings(),
+    settings: BlockSettings = ATTRIBUTION_BLOCKS,
     budget: float = DEFAULT_BUDGET,
     load_cpu: int | None = None,
     target_cpu: int | None = None,
@@ -112,7 +106,7 @@ def measure_attribution(
     keys = ["A", *(c.key for c in configs)]
     blocks = rotation_blocks(
         keys,
-        rounds=settings.rounds,
+        rounds=settings.pairs,
         seconds=settings.seconds,
         rate=rate,
         warmup_seconds=settings.warmup_seconds,
@@ -122,6 +116,7 @@ def measure_attribution(
         dict(arms),
         blocks,
         out_dir,
+        workers=settings.workers,
         load_cpu=load_cpu,
         target_cpu=target_cpu,
         drain_seconds=settings.drain_seconds,

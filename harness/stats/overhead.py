@@ -82,15 +82,10 @@ def t_quantile(p: float, df: int) -> float:
 
 
 def t_interval(ratios: Sequence[float], *, level: float = 0.95) -> Interval:
-    """Student's t interval of the geometric mean of ``ratios`` (pairs as the independent units)."""
-    if len(ratios) < 2:
-        raise ValueError("an interval needs at least two pairs")
-    logs = [math.log(r) for r in ratios]
-    n = len(logs)
-    mean = math.fsum(logs) / n
-    sd = math.sqrt(math.fsum((x - mean) ** 2 for x in logs) / (n - 1))
-    half = t_quantile(1 - (1 - level) / 2, n - 1) * sd / math.sqrt(n)
-    return Interval(math.exp(mean - half), math.exp(mean + half), level, "t-pairs")
+    """Student's t interval of the geometric mean of ``ratios`` (pairs as the independent units): the
+    mean interval of their logs, taken back to ratios."""
+    logs = mean_interval([math.log(r) for r in ratios], level=level)
+    return Interval(math.exp(logs.low), math.exp(logs.high), level, "t-pairs")
 
 
 def mean_interval(values: Sequence[float], *, level: float = 0.95) -> Interval:

@@ -15,13 +15,13 @@ import pytest
 from harness.load.attribution import (
     CONFIGURED,
     ROLLBACK,
-    AttributionSettings,
     attribution_line,
     attribution_table,
     configurations,
     measure_attribution,
 )
 from harness.load.rig import BASELINE, ArmSpec, arms_rig
+from harness.load.runner import BlockSettings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,7 +40,7 @@ def test_rotation_measures_every_configuration_against_its_round_s_baseline(tmp_
             configs,
             tmp_path,
             rate=40.0,
-            settings=AttributionSettings(rounds=2, seconds=2.0, warmup_seconds=1.0),
+            settings=BlockSettings(pairs=2, seconds=2.0, warmup_seconds=1.0, drain_seconds=0.3),
             load_cpu=rig.cores.load,
             target_cpu=rig.cores.target,
         )
