@@ -2,6 +2,8 @@
 
 - ``chaos_runner`` (session): one `ChaosRunner` (an event loop on a thread) per session, or per
   xdist worker; closing it checks no task is left behind.
+- ``suite_rig(name, …)``: the body of the chaos suite's rig fixtures: a bundled target with its fault
+  proxies, started as ``GATE_MUTANT`` says, skipped (failed under CI) when the target cannot run here.
 - ``fault_proxy`` (function): a factory, ``fault_proxy("127.0.0.1:8080", toxics=[...]) -> ProxyHandle``;
   every proxy it made is stopped at teardown, and anything that failed inside the proxy's loop during
   the test is raised there (`ChaosError`), as pytest-httpserver's ``check()`` does.
@@ -10,14 +12,20 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 
+from harness.chaos.rig import ChaosRig, running_rig
 from harness.chaos.runner import ChaosRunner, ProxyHandle
 from harness.chaos.spec import Address, ToxicSpec, parse_toxic_spec
+from harness.ingest import IngestClient
+from harness.targets.fixtures import unavailable
+from harness.targets.launcher import TargetUnavailable
 
-__all__ = ["FaultProxyFactory", "chaos_runner", "fault_proxy"]
+__all__ = ["FaultProxyFactory", "chaos_runner", "fault_proxy", "suite_rig"]
 
 _names = itertools.count(1)
 
@@ -75,3 +83,29 @@ def fault_proxy(chaos_runner: ChaosRunner, request: pytest.FixtureRequest) -> It
         yield factory
     finally:
         factory.close()
+
+
+def suite_rig(
+    name: str,
+    ingest: IngestClient,
+    runner: ChaosRunner,
+    log_dir: Path,
+    *,
+    extra_env: Mapping[str, str | None] | None = None,
+    browser_through_proxy: bool = False,
+) -> Iterator[ChaosRig]:
+    """Yield ``name``'s rig (as ``GATE_MUTANT`` says); a target that cannot start here is ``unavailable``."""
+    mutant = os.environ.get("GATE_MUTANT") or None
+    try:
+        with running_rig(
+            name,
+            ingest,
+            runner,
+            log_dir,
+            mutant=mutant,
+            extra_env=extra_env,
+            browser_through_proxy=browser_through_proxy,
+        ) as started:
+            yield started
+    except TargetUnavailable as exc:
+        unavailable(str(exc))

@@ -7,16 +7,14 @@ without faults, whatever happened.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from harness.chaos import ChaosRunner
-from harness.chaos.rig import ChaosRig, running_rig
+from harness.chaos.fixtures import suite_rig
+from harness.chaos.rig import ChaosRig
 from harness.ingest import IngestClient
-from harness.targets import TargetUnavailable
-from harness.targets.fixtures import unavailable
 from harness.targets.selection import selected_targets
 
 __all__ = ["clean_faults", "rig"]
@@ -30,13 +28,7 @@ def rig(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ChaosRig]:
     name: str = request.param
-    mutant = os.environ.get("GATE_MUTANT") or None
-    log_dir = tmp_path_factory.mktemp(f"chaos-{name}")
-    try:
-        with running_rig(name, sentry_ingest, chaos_runner, log_dir, mutant=mutant) as started:
-            yield started
-    except TargetUnavailable as exc:
-        unavailable(str(exc))
+    yield from suite_rig(name, sentry_ingest, chaos_runner, tmp_path_factory.mktemp(f"chaos-{name}"))
 
 
 @pytest.fixture(autouse=True)

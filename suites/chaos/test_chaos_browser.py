@@ -10,7 +10,6 @@ build behind either server, so it runs behind the Express server only (the suite
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +19,11 @@ import pytest
 
 from harness.chaos import ChaosRunner, Experiment, Probe, ProxyDown, checks, run_experiment
 from harness.chaos.browser_journey import JourneyRecord, judge_journey, run_journey
-from harness.chaos.rig import ChaosRig, running_rig
+from harness.chaos.fixtures import suite_rig
+from harness.chaos.rig import ChaosRig
 from harness.checks import CheckRecorder
 from harness.ingest import IngestClient
 from harness.release.browser import chromium_for_tests
-from harness.targets import TargetUnavailable
-from harness.targets.fixtures import unavailable
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +36,8 @@ def page_rig(
     request: pytest.FixtureRequest, sentry_ingest: IngestClient, chaos_runner: ChaosRunner, tmp_path_factory: Any
 ) -> Iterator[ChaosRig]:
     name: str = request.param
-    mutant = os.environ.get("GATE_MUTANT") or None
     log_dir: Path = tmp_path_factory.mktemp(f"browser-{name}")
-    try:
-        with running_rig(
-            name, sentry_ingest, chaos_runner, log_dir, mutant=mutant, browser_through_proxy=True
-        ) as started:
-            yield started
-    except TargetUnavailable as exc:
-        unavailable(str(exc))
+    yield from suite_rig(name, sentry_ingest, chaos_runner, log_dir, browser_through_proxy=True)
 
 
 def test_journey_works_with_sentry_down(page_rig: ChaosRig, browser: Any, gate_check: CheckRecorder) -> None:

@@ -16,18 +16,16 @@ each result's evidence. Marked traffic runs through the whole fault window and b
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from harness.chaos import ChaosRunner, experiments
-from harness.chaos.rig import ChaosRig, running_rig
+from harness.chaos.fixtures import suite_rig
+from harness.chaos.rig import ChaosRig
 from harness.checks import CheckRecorder
 from harness.ingest import IngestClient
 from harness.results import CheckResult, Verdict
-from harness.targets import TargetUnavailable
-from harness.targets.fixtures import unavailable
 from harness.targets.selection import selected_targets
 
 LIMIT_S = {"bare-429": 6.0, "category-429": 8.0, "413": 4.0, "5xx-flapping": 5.0}
@@ -48,15 +46,8 @@ def _rig(
 ) -> Iterator[ChaosRig]:
     """A rig whose target samples every transaction, so a transaction limit has something to hold back."""
     name: str = request.param
-    mutant = os.environ.get("GATE_MUTANT") or None
     env = {"SENTRY_TRACES_SAMPLE_RATE": "1.0", "SENTRY_PROFILES_SAMPLE_RATE": "0"}
-    try:
-        with running_rig(
-            name, sentry_ingest, chaos_runner, tmp_path_factory.mktemp(f"answers-{name}"), mutant=mutant, extra_env=env
-        ) as started:
-            yield started
-    except TargetUnavailable as exc:
-        unavailable(str(exc))
+    yield from suite_rig(name, sentry_ingest, chaos_runner, tmp_path_factory.mktemp(f"answers-{name}"), extra_env=env)
 
 
 @pytest.fixture(scope="module", params=selected_targets())

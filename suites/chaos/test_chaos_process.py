@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from harness.chaos import ChaosRunner, experiments
+from harness.chaos.fixtures import suite_rig
 from harness.chaos.rig import ChaosRig, running_rig
 from harness.checks import CheckRecorder
 from harness.ingest import IngestClient
-from harness.targets import BUNDLED_TARGETS, TargetUnavailable
-from harness.targets.fixtures import unavailable
+from harness.targets import BUNDLED_TARGETS
 from harness.targets.selection import selected_targets
 
 OUTAGE_S = 60.0
@@ -34,13 +34,7 @@ OUTAGE_S = 60.0
 def fresh_rig(
     request: pytest.FixtureRequest, sentry_ingest: IngestClient, chaos_runner: ChaosRunner, tmp_path: Path
 ) -> Iterator[ChaosRig]:
-    name: str = request.param
-    mutant = os.environ.get("GATE_MUTANT") or None
-    try:
-        with running_rig(name, sentry_ingest, chaos_runner, tmp_path, mutant=mutant) as started:
-            yield started
-    except TargetUnavailable as exc:
-        unavailable(str(exc))
+    yield from suite_rig(request.param, sentry_ingest, chaos_runner, tmp_path)
 
 
 def test_pending_events_are_delivered_on_sigterm(fresh_rig: ChaosRig, gate_check: CheckRecorder) -> None:
