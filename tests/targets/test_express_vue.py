@@ -242,17 +242,24 @@ def test_release_script_pipeline_mutants() -> None:
     assert commands("release-not-finalized") == ["releases new r9", f"sourcemaps upload {CLIENT / 'dist'}"]
 
 
-def test_unknown_mutant_stops_the_start(node: str) -> None:
-    env = {"PATH": os.environ["PATH"], "GATE_MUTANT": "no-such-mutant", "PORT": "0"}
-    done = subprocess.run(
-        [node, "--import", "./instrument.mjs", "./server.mjs"],
+def run_node(node: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``node args`` in the server's folder with only ``PATH`` and ``env`` set, to its end (30 s at most)."""
+    return subprocess.run(
+        [node, *args],
         cwd=SERVER,
-        env=env,
+        env={"PATH": os.environ["PATH"], **env},
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
     )
+
+
+SERVER_START = ["--import", "./instrument.mjs", "./server.mjs"]
+
+
+def test_unknown_mutant_stops_the_start(node: str) -> None:
+    done = run_node(node, SERVER_START, {"GATE_MUTANT": "no-such-mutant", "PORT": "0"})
     assert done.returncode == 2
     assert "GATE_MUTANT=no-such-mutant" in done.stderr
 
@@ -294,16 +301,7 @@ console.log(JSON.stringify({ known: knownIntegrationNames(), ...answer }));
 
 def probe_options(node: str, cases: dict[str, dict[str, str]]) -> dict[str, Any]:
     """OPTIONS_PROBE's answer for ``cases`` (key -> environment), in one Node process."""
-    env = {"PATH": os.environ["PATH"], "GATE_PROBE_CASES": json.dumps(cases)}
-    done = subprocess.run(
-        [node, "--input-type=module", "-e", OPTIONS_PROBE],
-        cwd=SERVER,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = run_node(node, ["--input-type=module", "-e", OPTIONS_PROBE], {"GATE_PROBE_CASES": json.dumps(cases)})
     assert done.returncode == 0, done.stderr
     answer: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return answer
@@ -369,16 +367,7 @@ def test_switches_in_getSentryOptions(node: str) -> None:
 
 
 def test_unknown_integration_switch_stops_the_start(node: str) -> None:
-    env = {"PATH": os.environ["PATH"], "SENTRY_DISABLED_INTEGRATIONS": "Http,NoSuchIntegration", "PORT": "0"}
-    done = subprocess.run(
-        [node, "--import", "./instrument.mjs", "./server.mjs"],
-        cwd=SERVER,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = run_node(node, SERVER_START, {"SENTRY_DISABLED_INTEGRATIONS": "Http,NoSuchIntegration", "PORT": "0"})
     assert done.returncode == 2, done.stderr
     assert "configuration error: SENTRY_DISABLED_INTEGRATIONS names unknown integration(s) NoSuchIntegration;" in (
         done.stderr
