@@ -42,6 +42,7 @@ __all__ = [
     "Configuration",
     "attribution_line",
     "attribution_table",
+    "compare_configurations",
     "configurations",
     "measure_attribution",
     "rollback_shares",
@@ -123,6 +124,13 @@ def measure_attribution(
     )
     write_block_csv(records, out_dir / "blocks.csv")
     write_latency_csv(records, out_dir / "latencies.csv")
+    return compare_configurations(records, configs, rate=rate, budget=budget), records
+
+
+def compare_configurations(
+    records: Sequence[BlockRecord], configs: Sequence[Configuration], *, rate: float, budget: float = DEFAULT_BUDGET
+) -> list[tuple[Configuration, ServerComparison]]:
+    """Each configuration against the baseline block of its own rounds (pure: block records in)."""
     measured: list[tuple[Configuration, ServerComparison]] = []
     for config in configs:
         a, b = kept_pairs(records, config.key)
@@ -131,7 +139,7 @@ def measure_attribution(
         lat = latency_check(a, b, own, budget=budget, context=ctx)
         cpu = cpu_check(a, b, own, budget=budget, context=ctx)
         measured.append((config, ServerComparison(rate, own, lat, cpu)))
-    return measured, records
+    return measured
 
 
 def _row(config: Configuration, comparison: ServerComparison) -> dict[str, Any]:

@@ -8,6 +8,28 @@ from harness.load.verdict import CPU_CHECK, LATENCY_CHECK, cpu_check, latency_ch
 from harness.results import Verdict
 
 
+def _block(
+    index: int, arm: str, pair: int, latencies: list[float], cpu_seconds: float, seconds: float, rate: float
+) -> BlockRecord:
+    """A kept, measured block of 200 answered requests."""
+    return BlockRecord(
+        index=index,
+        arm=arm,
+        warmup=False,
+        pair=pair,
+        seconds=seconds,
+        offered_rate=rate,
+        latencies_ms=latencies,
+        lags_ms=[0.1] * 200,
+        sent=200,
+        completed=200,
+        errors=0,
+        in_flight_at_end=0,
+        loadgen_cpu_share=0.2,
+        target_cpu_seconds=cpu_seconds,
+    )
+
+
 def _pairs(factor: float, cpu_factor: float, pairs: int = 10, seed: int = 1) -> tuple[list, list]:
     rng = random.Random(seed)
     a, b = [], []
@@ -15,24 +37,8 @@ def _pairs(factor: float, cpu_factor: float, pairs: int = 10, seed: int = 1) -> 
         drift = rng.lognormvariate(0, 0.01)
         for arm, f, cf, out in (("A", 1.0, 1.0, a), ("B", factor, cpu_factor, b)):
             lat = [20.0 * drift * f * rng.lognormvariate(0, 0.1) for _ in range(200)]
-            out.append(
-                BlockRecord(
-                    index=2 * pair + (arm == "B"),
-                    arm=arm,
-                    warmup=False,
-                    pair=pair,
-                    seconds=5.0,
-                    offered_rate=40.0,
-                    latencies_ms=lat,
-                    lags_ms=[0.1] * 200,
-                    sent=200,
-                    completed=200,
-                    errors=0,
-                    in_flight_at_end=0,
-                    loadgen_cpu_share=0.2,
-                    target_cpu_seconds=200 * 2000e-6 * cf * rng.lognormvariate(0, 0.01),
-                )
-            )
+            cpu = 200 * 2000e-6 * cf * rng.lognormvariate(0, 0.01)
+            out.append(_block(2 * pair + (arm == "B"), arm, pair, lat, cpu, 5.0, 40.0))
     return a, b
 
 
@@ -88,42 +94,18 @@ def _rotation(cpu_us: dict[str, float], rounds: int, noise: float = 0.01, seed: 
     records = []
     for r in range(rounds):
         for arm, us in cpu_us.items():
-            records.append(
-                BlockRecord(
-                    index=len(records),
-                    arm=arm,
-                    warmup=False,
-                    pair=r,
-                    seconds=2.5,
-                    offered_rate=80.0,
-                    latencies_ms=[20.0 * rng.lognormvariate(0, 0.1) for _ in range(200)],
-                    lags_ms=[0.1] * 200,
-                    sent=200,
-                    completed=200,
-                    errors=0,
-                    in_flight_at_end=0,
-                    loadgen_cpu_share=0.2,
-                    target_cpu_seconds=200 * us * 1e-6 * rng.lognormvariate(0, noise),
-                )
-            )
+            lat = [20.0 * rng.lognormvariate(0, 0.1) for _ in range(200)]
+            cpu = 200 * us * 1e-6 * rng.lognormvariate(0, noise)
+            records.append(_block(len(records), arm, r, lat, cpu, 2.5, 80.0))
     return records
 
 
 def _attribution(cpu_us: dict[str, float], rounds: int = 4, **kwargs):
-    from harness.load.attribution import Configuration, attribution_table
-    from harness.load.compare import ServerComparison
-    from harness.load.records import kept_pairs
+    from harness.load.attribution import Configuration, attribution_table, compare_configurations
 
     records = _rotation(cpu_us, rounds, **kwargs)
-    measured = []
-    for key in cpu_us:
-        if key == "A":
-            continue
-        a, b = kept_pairs(records, key)
-        own = [r for r in records if r.arm in ("A", key)]
-        comparison = ServerComparison(80.0, own, latency_check(a, b, own), cpu_check(a, b, own))
-        measured.append((Configuration(key, key), comparison))
-    return attribution_table(measured, records, {"target": "python-api"})
+    configs = [Configuration(key, key) for key in cpu_us if key != "A"]
+    return attribution_table(compare_configurations(records, configs, rate=80.0), records, {"target": "python-api"})
 
 
 def test_attribution_ranks_by_added_cpu_and_says_what_the_rollback_removes() -> None:
@@ -143,20 +125,19 @@ def test_attribution_ranks_by_added_cpu_and_says_what_the_rollback_removes() -> 
 
 
 def test_attribution_names_what_was_not_measured_and_needs_two_complete_rounds_for_the_rollback() -> None:
-    from harness.load.attribution import CONFIGURED, ROLLBACK, attribution_line, attribution_table
-    from harness.load.compare import ServerComparison
-    from harness.load.records import kept_pairs
+    from harness.load.attribution import (
+        CONFIGURED,
+        ROLLBACK,
+        attribution_line,
+        attribution_table,
+        compare_configurations,
+    )
 
     records = _rotation({"A": 2000.0, "configured": 3300.0, "rollback": 2800.0}, rounds=3)
     for r in records:
         if r.arm == "rollback" and r.pair > 0:
             r.thrown_out = "other processes took 40% of the target's core"
-    measured = []
-    for config in (CONFIGURED, ROLLBACK):
-        a, b = kept_pairs(records, config.key)
-        own = [r for r in records if r.arm in ("A", config.key)]
-        measured.append((config, ServerComparison(80.0, own, latency_check(a, b, own), cpu_check(a, b, own))))
-    table = attribution_table(measured, records)
+    table = attribution_table(compare_configurations(records, (CONFIGURED, ROLLBACK), rate=80.0), records)
     assert table["rollback_share"] is None
     assert table["not_measured"] == ["rollback: traces 0, profiles 0"]
     assert table["ranked"][1]["thrown_out"] == ["other processes took 40% of the target's core"]
