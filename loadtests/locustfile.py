@@ -73,34 +73,30 @@ def _journeys(weights: dict[str, int], rng: random.Random, count: int) -> list[s
     return rng.choices(names, weights=[weights[n] for n in names], k=count)
 
 
-def _schedstat_seconds(pid: int, field: int) -> float | None:
-    """One field of ``/proc/<pid>/task/*/schedstat`` summed over the target's threads, in seconds: 0 is
-    time on a CPU, 1 time runnable but waiting for one. Nanoseconds, where ``/proc/<pid>/stat`` counts
-    10 ms ticks (3% of a short block's CPU time). A thread that ends between two reads takes its time
-    with it; the targets' threads live as long as the process."""
-    total = 0
+def _target_times(pid: int | None) -> tuple[float | None, float | None]:
+    """The target's (CPU time, time runnable but waiting for a CPU) in seconds, from one pass over
+    ``/proc/<pid>/task/*/schedstat`` (fields 0 and 1, nanoseconds, summed over its threads; where
+    ``/proc/<pid>/stat`` counts 10 ms ticks, 3% of a short block's CPU time). The wait is the direct
+    measure of how much other work delayed it. Without schedstat, CPU falls back to the process's tick
+    accounting and the wait is unknown. A thread that ends between two reads takes its time with it;
+    the targets' threads live as long as the process."""
+    if pid is None:
+        return None, None
+    run = wait = 0
     try:
         for task_dir in Path(f"/proc/{pid}/task").iterdir():
             try:
-                total += int((task_dir / "schedstat").read_text().split()[field])
+                fields = (task_dir / "schedstat").read_text().split()
+                run, wait = run + int(fields[0]), wait + int(fields[1])
             except (OSError, IndexError, ValueError):
                 continue
     except OSError:
-        return None
-    return total / 1e9
-
-
-def _cpu_seconds(pid: int | None) -> float | None:
-    """The target's CPU time (user + system): per-thread schedstat, else the process's tick accounting."""
-    if pid is None:
-        return None
-    if (precise := _schedstat_seconds(pid, 0)) is not None:
-        return precise
-    try:
-        times = psutil.Process(pid).cpu_times()
-    except psutil.Error:
-        return None
-    return float(times.user + times.system)
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            return None, None
+        return float(times.user + times.system), None
+    return run / 1e9, wait / 1e9
 
 
 def _core_busy_seconds(core: int | None) -> float | None:
@@ -109,12 +105,6 @@ def _core_busy_seconds(core: int | None) -> float | None:
         return None
     t = psutil.cpu_times(percpu=True)[core]
     return float(t.user + t.nice + t.system + t.irq + t.softirq + getattr(t, "steal", 0.0))
-
-
-def _run_queue_wait_seconds(pid: int | None) -> float | None:
-    """Time the target's threads spent runnable but waiting for a CPU: the direct measure of how much
-    other work delayed it."""
-    return None if pid is None else _schedstat_seconds(pid, 1)
 
 
 class GateJourneys(FastHttpUser):
@@ -150,8 +140,8 @@ class GateJourneys(FastHttpUser):
         rng = random.Random(int(block["seed"]))
         journeys = _journeys(_PLAN["journeys"], rng, total)
         core = _PLAN.get("target_core")
-        cpu0, target0, core0 = time.process_time(), _cpu_seconds(arm.get("pid")), _core_busy_seconds(core)
-        wait0 = _run_queue_wait_seconds(arm.get("pid"))
+        cpu0, core0 = time.process_time(), _core_busy_seconds(core)
+        target0, wait0 = _target_times(arm.get("pid"))
         wall0 = time.perf_counter()
         lag_from = max(0.0, start - wall0)
         _DUE[index] = wall0 + lag_from
@@ -170,8 +160,8 @@ class GateJourneys(FastHttpUser):
         pool.kill(block=False)
         wall = time.perf_counter() - wall0
         cpu = time.process_time() - cpu0
-        target1, core1 = _cpu_seconds(arm.get("pid")), _core_busy_seconds(core)
-        wait1 = _run_queue_wait_seconds(arm.get("pid"))
+        core1 = _core_busy_seconds(core)
+        target1, wait1 = _target_times(arm.get("pid"))
         rows = _ROWS.pop(index, [])
         out = Path(_PLAN["out_dir"])
         with (out / f"block-{index:03d}-w{worker}.csv").open("w", newline="") as fh:
