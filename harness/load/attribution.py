@@ -24,6 +24,7 @@ from harness.load.compare import ServerComparison
 from harness.load.plan import rotation_blocks
 from harness.load.records import kept_pairs
 from harness.load.report import write_block_csv, write_latency_csv
+from harness.load.rig import BASELINE, ArmSpec
 from harness.load.runner import BlockSettings, run_blocks
 from harness.load.verdict import DEFAULT_BUDGET, cpu_check, latency_check
 from harness.stats.overhead import mean_interval
@@ -40,6 +41,7 @@ __all__ = [
     "CONFIGURED",
     "ROLLBACK",
     "Configuration",
+    "arm_specs",
     "attribution_line",
     "attribution_table",
     "compare_configurations",
@@ -55,6 +57,11 @@ class Configuration:
     name: str
     env: Mapping[str, str] = field(default_factory=dict)
     mutant: str | None = None
+
+
+def arm_specs(configs: Sequence[Configuration]) -> dict[str, ArmSpec]:
+    """The rig's arms for ``configs``: the baseline as ``A`` (Sentry off), then each configuration by key."""
+    return {"A": BASELINE} | {c.key: ArmSpec(sentry=True, mutant=c.mutant, env=dict(c.env)) for c in configs}
 
 
 CONFIGURED: Final = Configuration("configured", "configured (traces + profiles)")

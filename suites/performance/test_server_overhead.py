@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.load.attribution import attribution_line, attribution_table, configurations, measure_attribution
+from harness.load.attribution import arm_specs, attribution_line, attribution_table, configurations, measure_attribution
 from harness.load.compare import ServerComparison, compare_arms
-from harness.load.rig import BASELINE, ArmSpec, arms_rig, server_rig
+from harness.load.rig import arms_rig, server_rig
 from harness.load.runner import BlockSettings, Capacity
 from harness.targets.fixtures import unavailable
 from harness.targets.launcher import TargetUnavailable
@@ -104,7 +104,7 @@ def _attribution(target: str, request: pytest.FixtureRequest, factory: pytest.Te
     capacity = _CAPACITY.get(target)
     rate = round(ATTRIBUTION_FRACTION * capacity.a_per_second, 1) if capacity and capacity.a_per_second else 40.0
     configs = configurations(target)
-    specs = {"A": BASELINE} | {c.key: ArmSpec(sentry=True, mutant=c.mutant, env=dict(c.env)) for c in configs}
+    specs = arm_specs(configs)
     with arms_rig(target, out / "logs", specs, environment=ENVIRONMENT, spotify_latency_ms=SPOTIFY_MS) as rig:
         measured, records = measure_attribution(
             rig.arms(), configs, out, rate=rate, budget=BUDGET, load_cpu=rig.cores.load, target_cpu=rig.cores.target

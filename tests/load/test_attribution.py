@@ -15,12 +15,13 @@ import pytest
 from harness.load.attribution import (
     CONFIGURED,
     ROLLBACK,
+    arm_specs,
     attribution_line,
     attribution_table,
     configurations,
     measure_attribution,
 )
-from harness.load.rig import BASELINE, ArmSpec, arms_rig
+from harness.load.rig import arms_rig
 from harness.load.runner import BlockSettings
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.exclusive]
 def test_rotation_measures_every_configuration_against_its_round_s_baseline(tmp_path: Path) -> None:
     no_tracing = next(c for c in configurations("python-api") if c.key == "no-tracing")
     configs = (CONFIGURED, ROLLBACK, no_tracing)
-    specs = {"A": BASELINE} | {c.key: ArmSpec(sentry=True, env=dict(c.env)) for c in configs}
+    specs = arm_specs(configs)
     with arms_rig("python-api", tmp_path / "logs", specs, spotify_latency_ms=12) as rig:
         assert len({t.url for t in rig.targets.values()}) == 4
         measured, records = measure_attribution(
