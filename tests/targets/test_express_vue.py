@@ -1047,16 +1047,20 @@ def test_error_session_sends_replay_in_production(chromium: Any, production: Tar
     # The production session rate (0.05) would make one run in twenty a session replay, not the on-error
     # buffer this test is about: the session rate is 0 here, the on-error rate stays production's 1.0.
     no_session = {"overrides": {"replaysSessionSampleRate": 0}}
+    project = browser_project(production)
     page = open_page(chromium, f"{production.url}/errors?marker={mark}", config=no_session)
     try:
         page.wait_for_function("window.__gate.replayAgeMs() > 5100", timeout=15000, polling=100)
         page.click("#throw")
         page.wait_for_function("window.__gate.replayId() !== null", polling=100)
-        assert page.evaluate("window.__gate.flush(5000)") is True
         replay_id = page.evaluate("window.__gate.replayId()")
+        # The SDK sends the buffer itself once the error's send succeeded, with the error's id in the
+        # replay's context; the flush hook called before that moment sent the buffer without it (a race
+        # CI lost once), so it is called only after the SDK's own send arrived.
+        wait_until(project, lambda i: i.json().get("replay_id") == replay_id, type="replay_event")
+        assert page.evaluate("window.__gate.flush(5000)") is True
     finally:
         page.context.close()
-    project = browser_project(production)
     [event] = wait_until(project, mentions(mark), type="event")
     assert event.json()["tags"]["replayId"] == replay_id
     replay_events = wait_until(project, lambda i: i.json().get("replay_id") == replay_id, type="replay_event")
