@@ -15,6 +15,7 @@ was told, and never hold a socket or task after `stop`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import socket
 import traceback
@@ -181,6 +182,7 @@ class FaultProxy:
                 loop.call_later(0.1, self._resume_accepting, listener)
                 return
             client.setblocking(False)
+            _set_nodelay(client)
             task = loop.create_task(self._serve(client), name=f"chaos {self.name}: connect upstream")
             self._pending[task] = client
             task.add_done_callback(self._served)
@@ -218,6 +220,8 @@ class FaultProxy:
             writer.transport.abort()
             upstream[1].transport.abort()
             return
+        if (sock := upstream[1].get_extra_info("socket")) is not None:
+            _set_nodelay(sock)  # asyncio does it for a connected TCP socket; said here, not assumed
         conn = Connection(self, (reader, writer), upstream, random.Random(self._rng.getrandbits(64)))
         conn.task = task
         self._pending.pop(task, None)  # from here on it ends by closing, not by cancellation
@@ -296,6 +300,20 @@ class FaultProxy:
             writes=dict(c.writes),
             toxics={e.spec.name: ToxicStats(e.links, e.affected) for es in self._chain.values() for e in es},
         )
+
+
+def _set_nodelay(sock: socket.socket) -> None:
+    """Turn Nagle's algorithm off, as Toxiproxy (Go's default) does on both of its sockets.
+
+    The proxy writes each chunk as soon as it has read it, so one response written by the server in
+    two pieces (uvicorn writes the head, then the body) can leave the proxy as two writes. With
+    Nagle on, the second waits for the ACK of the first, which the client delays (40 ms on Linux)
+    because it has not got a whole response to answer yet. asyncio sets TCP_NODELAY on the sockets
+    it connects, but not on one accepted from a listener made with protocol 0 (its check wants
+    ``proto == IPPROTO_TCP``), so it is set here on both sides explicitly.
+    """
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _listening_socket(address: Address) -> socket.socket:

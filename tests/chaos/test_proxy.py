@@ -41,6 +41,33 @@ def test_bytes_pass_unchanged_both_ways(fault_proxy: FaultProxyFactory, echo_ser
     assert stats.accepted == 1
 
 
+def test_both_sockets_of_a_connection_have_nagle_off(
+    fault_proxy: FaultProxyFactory, echo_server: EchoServer, chaos_runner: ChaosRunner
+) -> None:
+    """TCP_NODELAY on the accepted socket and on the upstream one, as Toxiproxy has.
+
+    Without it on the accepted socket (asyncio skips one accepted from a protocol-0 listener), a
+    response the server wrote in two pieces left the proxy as two writes and the second waited for
+    the client's delayed ACK: 40 ms on a keep-alive connection (issue 13). Checked as the option, not
+    as a duration.
+    """
+    proxy = fault_proxy(echo_server.address)
+    with connect((proxy.host, proxy.port)) as sock:
+        sock.sendall(b"x")
+        assert recv_exactly(sock, 1) == b"x"
+
+        async def nodelay() -> dict[str, int]:
+            (conn,) = proxy._proxy._connections
+            sides = {"client": conn.client[1], "upstream": conn.upstream[1]}
+            return {
+                side: writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                for side, writer in sides.items()
+            }
+
+        options = chaos_runner.call(nodelay())
+    assert options == {"client": 1, "upstream": 1}
+
+
 @BOTH
 def test_latency_delays_data_by_at_least_the_latency(
     fault_proxy: FaultProxyFactory, echo_server: EchoServer, stream: Direction
