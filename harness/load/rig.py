@@ -108,7 +108,8 @@ class ArmsRig:
     ingest: IngestProcess
     cores: Cores
     environment: str
-    spotify_latency_ms: int = 0
+    spotify_latency_ms: int
+    log_dir: Path
 
     def arms(self) -> dict[str, Arm]:
         return {
@@ -124,6 +125,29 @@ class ArmsRig:
             "cores": self.cores.describe(),
         }
 
+    def start_arm(self, label: str, spec: ArmSpec) -> Target:
+        """Start one more arm in this rig (same ingest, fake Spotify and core), pinned like the others.
+
+        Why later than the rest: an arm whose configuration depends on what another arm measured (a
+        mutant's injected cost sized from the baseline's service time) can only start after it. The
+        rig stops it with the others."""
+        if label in self.targets:
+            raise ValueError(f"arm {label!r} is already running")
+        opts = TargetOptions(
+            environment=self.environment,
+            server_dsn=self.ingest.dsns[INGEST_PROJECT] if spec.sentry else None,
+            browser_dsn=self.ingest.dsns[INGEST_PROJECT] if spec.sentry else None,
+            fault_token=None,
+            mutant=spec.mutant,
+            extra_env=dict(spec.env),
+        )
+        target = start_target(self.name, opts, self.log_dir / label, spotify_url=self.spotify.url)
+        self.targets[label] = target
+        self.specs[label] = spec
+        if target.process is not None:
+            pin_process(target.process.popen.pid, self.cores.target)
+        return target
+
 
 @contextmanager
 def arms_rig(
@@ -136,54 +160,30 @@ def arms_rig(
     cores: Cores | None = None,
 ) -> Iterator[ArmsRig]:
     """Start ingest, fake Spotify and one target per spec (in parallel: each waits for its health
-    route), each pinned to the target core. Everything started is stopped on exit, always."""
+    route), each pinned to the target core. Everything started is stopped on exit, always, arms
+    started later with ``start_arm`` included."""
     cores = pick_cores() if cores is None else cores
     key = secrets.token_hex(16)
     ingest = start_ingest(log_dir / "ingest", projects=[(INGEST_PROJECT, key)], cpu=cores.load)
-    started: dict[str, Target] = {}
-    spotify: FakeSpotify | None = None
+    rig: ArmsRig | None = None
     try:
         spotify = FakeSpotify.start(log_dir / "spotify", latency_ms=spotify_latency_ms)
+        rig = ArmsRig(name, {}, {}, spotify, ingest, cores, environment, spotify_latency_ms, log_dir)
         pin_process(spotify.process.popen.pid, cores.load)
-        dsn = ingest.dsns[INGEST_PROJECT]
-
-        def start(label: str, spec: ArmSpec) -> Target:
-            opts = TargetOptions(
-                environment=environment,
-                server_dsn=dsn if spec.sentry else None,
-                browser_dsn=dsn if spec.sentry else None,
-                fault_token=None,
-                mutant=spec.mutant,
-                extra_env=dict(spec.env),
-            )
-            assert spotify is not None
-            target = start_target(name, opts, log_dir / label, spotify_url=spotify.url)
-            started[label] = target
-            if target.process is not None:
-                pin_process(target.process.popen.pid, cores.target)
-            return target
-
         with ThreadPoolExecutor(max_workers=4) as pool:
-            futures = [pool.submit(start, label, spec) for label, spec in specs.items()]
+            futures = [pool.submit(rig.start_arm, label, spec) for label, spec in specs.items()]
             for future in futures:
                 future.result()  # the first failure is raised once every start has ended
-        yield ArmsRig(
-            name,
-            {label: started[label] for label in specs},
-            dict(specs),
-            spotify,
-            ingest,
-            cores,
-            environment,
-            spotify_latency_ms,
-        )
+        rig.targets = {label: rig.targets[label] for label in specs}  # the specs' order, not the starts'
+        rig.specs = dict(specs)
+        yield rig
     finally:
-        for target in started.values():
+        if rig is not None:
+            for target in list(rig.targets.values()):
+                with contextlib.suppress(Exception):
+                    target.stop()
             with contextlib.suppress(Exception):
-                target.stop()
-        if spotify is not None:
-            with contextlib.suppress(Exception):
-                spotify.stop()
+                rig.spotify.stop()
         ingest.stop()
 
 

@@ -21,7 +21,7 @@ from harness.load.records import BlockRecord, ThrowOutRules, read_blocks, throw_
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["BlockSettings", "Capacity", "measure_at_rate", "measure_capacity", "run_blocks"]
+__all__ = ["BlockSettings", "Capacity", "measure_at_rate", "measure_capacity", "measure_service_ms", "run_blocks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,3 +143,35 @@ def measure_at_rate(
         rules=rules,
         drain_seconds=settings.drain_seconds,
     )
+
+
+def measure_service_ms(
+    arm: Arm,
+    out_dir: Path,
+    rate: float,
+    *,
+    seconds: float = 2.0,
+    warmup_seconds: float = 1.0,
+    load_cpu: int | None = None,
+    target_cpu: int | None = None,
+) -> float:
+    """The median latency (ms) of one arm under the same open-model load the comparison uses.
+
+    Why: an effect injected to prove a check can fail (a mutant's busy-wait) must be sized from the
+    machine it runs on. A fixed amount of work is 5% of a request on one CPU and 3.5% on another, and
+    near a 2% budget that decides whether the check FAILs or is INCONCLUSIVE. Two blocks of the arm
+    against itself, after a warm-up; blocks the throw-out rules reject are still counted here, since
+    only the order of magnitude matters.
+    """
+    records = measure_at_rate(
+        {"A": arm, "B": arm},
+        out_dir,
+        rate,
+        BlockSettings(pairs=1, seconds=seconds, warmup_seconds=warmup_seconds, drain_seconds=0.3),
+        load_cpu=load_cpu,
+        target_cpu=target_cpu,
+    )
+    latencies = [ms for r in records if not r.warmup for ms in r.latencies_ms]
+    if not latencies:
+        raise RuntimeError(f"no request of {arm.host} was answered in {seconds:g} s blocks at {rate:g}/s")
+    return statistics.median(latencies)
