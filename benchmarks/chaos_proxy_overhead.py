@@ -126,6 +126,7 @@ LOCUSTFILE = r'''
 import itertools
 import json
 import os
+import time
 
 import gevent
 from locust import HttpUser, constant, events, task
@@ -139,6 +140,7 @@ ROUNDS = int(os.environ["BENCH_ROUNDS"])
 ROUND = int(os.environ["BENCH_ROUND"])
 USERS = int(os.environ["BENCH_USERS"])
 OUT = os.environ["BENCH_OUT"]
+PACING_S = float(os.environ["BENCH_PACING_MS"]) / 1000
 _samples = []
 _failures = []
 _done = []
@@ -158,18 +160,26 @@ class Bench(FastHttpUser if os.environ.get("BENCH_USER") == "fast" else HttpUser
 
     def on_start(self):
         self.index = next(_ids)
+        self.due = time.monotonic()
+
+    def get(self, url, **kwargs):
+        # Paced as Locust's constant_pacing paces tasks: one request every PACING_S, whatever it took.
+        self.client.get(url, **kwargs)
+        if PACING_S > 0:
+            self.due = max(self.due + PACING_S, time.monotonic() - PACING_S)
+            gevent.sleep(max(0.0, self.due - time.monotonic()))
 
     @task
     def measure(self):
         for arm, base in BASES.items():
             for _ in range(WARMUP):
-                self.client.get(base + PATH, name=f"warm-up {arm}")
+                self.get(base + PATH, name=f"warm-up {arm}")
         for r in range(ROUNDS):
             order = ("direct", "proxy") if (r + self.index) % 2 == 0 else ("proxy", "direct")
             for arm in order:
                 for _ in range(ROUND):
                     context = {"arm": arm, "round": r, "user": self.index}
-                    self.client.get(BASES[arm] + PATH, name=arm, context=context)
+                    self.get(BASES[arm] + PATH, name=arm, context=context)
         _done.append(self.index)
         if len(_done) == USERS:
             with open(OUT + ".tmp", "w") as fh:
@@ -333,12 +343,13 @@ def run_locust(
     workdir: Path,
     tag: str,
     user_class: str,
+    pacing_ms: float,
 ) -> Samples:
     locustfile = workdir / "bench_locustfile.py"
     locustfile.write_text(LOCUSTFILE)
     out = workdir / f"locust-{tag}.json"
     requests_per_user = 2 * (warmup + rounds * per_round)
-    budget_s = LOCUST_STARTUP_S + max(60.0, requests_per_user * 0.02)  # a generous 20 ms a request
+    budget_s = LOCUST_STARTUP_S + max(60.0, requests_per_user * (0.02 + pacing_ms / 1000))  # 20 ms a request
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "GATE_"))}
     env.update(
         {
@@ -351,6 +362,7 @@ def run_locust(
             "BENCH_ROUND": str(per_round),
             "BENCH_USERS": str(users),
             "BENCH_USER": user_class,
+            "BENCH_PACING_MS": str(pacing_ms),
             "BENCH_OUT": str(out),
         }
     )
@@ -446,7 +458,15 @@ def bench_server(server: str, args: argparse.Namespace, workdir: Path) -> tuple[
                 expected_connections += args.connections
             if "locust" in args.clients:
                 samples = run_locust(
-                    addresses, args.locust_users, args.warmup, rounds, args.round, workdir, server, args.locust_user
+                    addresses,
+                    args.locust_users,
+                    args.warmup,
+                    rounds,
+                    args.round,
+                    workdir,
+                    server,
+                    args.locust_user,
+                    args.locust_pacing_ms,
                 )
                 results["locust"] = summarise(samples, resamples=args.resamples, seed=args.seed)
                 expected_connections += args.locust_users
@@ -520,6 +540,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=4, help="http.client connection pairs (run one by one)")
     parser.add_argument("--locust-users", type=int, default=2, help="Locust users (a connection pair each)")
     parser.add_argument("--locust-user", choices=("http", "fast"), default="http", help="HttpUser or FastHttpUser")
+    parser.add_argument(
+        "--locust-pacing-ms", type=float, default=5.0, help="one request per user every N ms (0: back to back)"
+    )
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests per connection first")
     parser.add_argument("--requests", type=int, default=500, help="measured requests per connection")
     parser.add_argument("--round", type=int, default=50, help="requests per round (ABBA order of rounds)")
@@ -573,7 +596,8 @@ def main() -> int:
     print(
         f"each connection: {args.warmup} warm-up requests, then {args.requests} measured in ABBA rounds of "
         f"{args.round}; http.client {args.connections} connection pairs, Locust {args.locust_users} "
-        f"{'FastHttpUser' if args.locust_user == 'fast' else 'HttpUser'}s"
+        f"{'FastHttpUser' if args.locust_user == 'fast' else 'HttpUser'}s paced at one request per "
+        f"{args.locust_pacing_ms:g} ms each"
     )
     header = f"{'server':<8} {'client':<12} {'n/arm':>6}  {'direct p50/p90/p99 ms':>23}  {'proxy p50/p90/p99 ms':>23}"
     print(header + f"  {'added p50/p90/p99 ms':>26}  {'added p90 95% CI':>17}  verdict")
