@@ -22,13 +22,20 @@ __all__ = ["p95_blocks"]
 
 
 def p95_blocks(
-    check_id: str, fault: str, steady: Sequence[LoadSample], faulty: Sequence[LoadSample], *, seed: int = 0
+    check_id: str,
+    fault: str,
+    steady: Sequence[LoadSample],
+    faulty: Sequence[LoadSample],
+    *,
+    seed: int = 0,
+    floor_ms: float = P95_NOISE_FLOOR_MS,
 ) -> CheckResult:
     """Zero user-facing failures under the fault, and the p95 ratio's interval against 1 + 10%.
 
     PASS when the interval's upper end is within 10%, or the excess it allows is at most the 50 ms
     noise floor (10% of a few milliseconds is not a user-facing change); FAIL when its lower end is
     above 10% and that excess is above the floor; otherwise INCONCLUSIVE. Both p95s are reported.
+    ``floor_ms`` is the issue's 50 ms; a self-test may judge a control by a stated, more lenient floor.
     """
     failures = [f for block in faulty for f in block.failures]
     requests = sum(block.requests for block in faulty)
@@ -41,7 +48,7 @@ def p95_blocks(
         "fault_p95_ms": round(fault_p95, 1),
         "steady_blocks": [b.as_dict() for b in steady],
         "fault_blocks": [b.as_dict() for b in faulty],
-        "rule": f"failed == 0 and p95 ratio <= {1 + P95_SLACK:g} (or excess <= {P95_NOISE_FLOOR_MS:g} ms)",
+        "rule": f"failed == 0 and p95 ratio <= {1 + P95_SLACK:g} (or excess <= {floor_ms:g} ms)",
     }
     figures = f"p95 {fault_p95:.1f} ms under the fault vs {steady_p95:.1f} ms steady"
     if failures:
@@ -66,8 +73,8 @@ def p95_blocks(
         f"{decision.pairs} block pairs), 0/{requests} failed"
     )
     limit = 1 + P95_SLACK
-    if high <= limit or (high - 1) * steady_p95 <= P95_NOISE_FLOOR_MS:
+    if high <= limit or (high - 1) * steady_p95 <= floor_ms:
         return CheckResult(check_id, Verdict.PASS, text, evidence)
-    if low > limit and (low - 1) * steady_p95 > P95_NOISE_FLOOR_MS:
+    if low > limit and (low - 1) * steady_p95 > floor_ms:
         return CheckResult(check_id, Verdict.FAIL, f"p95 over the 10% rule: {text}", evidence)
     return CheckResult(check_id, Verdict.INCONCLUSIVE, f"interval straddles the 10% rule: {text}", evidence)

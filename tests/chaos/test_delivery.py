@@ -186,6 +186,14 @@ class TestP95Blocks:
     def test_a_few_ms_over_10_percent_is_within_the_noise_floor(self) -> None:
         assert availability.p95_blocks(self.ID, "x", blocks([10, 10, 10]), blocks([20, 22, 21])).passed
 
+    def test_a_stated_floor_judges_the_excess_in_milliseconds(self) -> None:
+        """The self-test's lenient control rule: a 200 ms excess fails the issue's 50 ms floor, passes 1 s."""
+        steady, slow = blocks([100, 100, 100, 100]), blocks([300, 310, 290, 305])
+        assert availability.p95_blocks(self.ID, "x", steady, slow).verdict is Verdict.FAIL
+        lenient = availability.p95_blocks(self.ID, "x", steady, slow, floor_ms=1000)
+        assert lenient.verdict is Verdict.PASS, lenient.summary
+        assert lenient.evidence["rule"] == "failed == 0 and p95 ratio <= 1.1 (or excess <= 1000 ms)"
+
     def test_a_user_facing_failure_fails(self) -> None:
         bad = [LoadSample([5.0], ["POST / #0: 500"])]
         result = availability.p95_blocks(self.ID, "x", blocks([10]), bad)
