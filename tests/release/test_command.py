@@ -27,11 +27,18 @@ def test_release_command_reports_steps_and_checks(
     out = tmp_path / "release.json"
     code = run(_args("--dist", str(dist), "--release", "cmd@1", "--environment", "staging", "--json", str(out)))
     printed = capsys.readouterr().out
-    assert code == 0, printed
+    report = orjson.loads(out.read_bytes())
+    verdicts = {r["check_id"]: r["verdict"] for r in report["results"]}
+    # The flow's time against its 2-minute budget is printed, not asserted (issue 13: no upper bound on a
+    # measured duration; the budget's logic is unit-tested in test_flow.py). Every other check must pass,
+    # and the exit code must say whether all of them did.
+    duration = verdicts.pop("release.pipeline.duration")
+    assert set(verdicts.values()) == {"pass"}, printed
+    assert code == (0 if duration == "pass" else 1), printed
     for step in ("releases-new", "sourcemaps-inject", "sourcemaps-upload", "releases-finalize", "deploys-new"):
         assert step in printed
     assert "PASS  release.pipeline.deploy: release 'cmd@1' has 1 deploy(s) in ['staging']" in printed
-    report = orjson.loads(out.read_bytes())
+    assert "release.pipeline.duration: release flow took " in printed
     assert [s["name"] for s in report["flow"]["steps"]] == [
         "releases-new",
         "sourcemaps-inject",
@@ -39,7 +46,6 @@ def test_release_command_reports_steps_and_checks(
         "releases-finalize",
         "deploys-new",
     ]
-    assert {r["verdict"] for r in report["results"]} == {"pass"}
 
 
 def test_release_command_fails_on_a_pipeline_mutant(

@@ -68,12 +68,14 @@ MUTANTS: dict[str, tuple[str, list[str]]] = {
     ),
 }
 # Two sessions (one per xdist worker), each starting the target once per variant. The hardened target
-# runs every check; a mutant only the checks listed for it.
+# runs every check but the flow's time against its 2-minute budget (issue 13: no upper bound on a measured
+# duration; the budget's logic is unit-tested on figures in test_flow.py); a mutant only the checks listed
+# for it.
 GROUPS = {
     "browser": ["hardened", "no-release", "browser-release-mismatch", "no-debug-ids"],
     "pipeline": ["maps-not-uploaded", "stale-maps", "maps-served-publicly", "maps-referenced", "release-not-finalized"],
 }
-HARDENED_CHECKS = 15
+HARDENED_CHECKS = 14
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +92,7 @@ def _selection(variants: list[str]) -> str:
     parts = []
     for variant in variants:
         if variant == "hardened":
-            parts += ["hardened", "cli_retry", "api_auth"]
+            parts += ["hardened and not pipeline_duration", "cli_retry", "api_auth"]
         else:
             parts.append(f"({MUTANTS[variant][0]}) and {variant.replace('-', '_')}")
     return " or ".join(f"({p})" for p in parts)

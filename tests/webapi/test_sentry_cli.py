@@ -56,8 +56,7 @@ def test_the_whole_flow_with_the_real_cli(sentry_cli: Path, sentry_org: SentryOr
         checks.debug_ids_injected(built),
         checks.maps_uploaded(built, bundles),
         checks.maps_match_served(built, bundles),
-        checks.flow_duration(flow),
-    ]
+    ]  # not flow_duration: a real flow's time is not asserted (its budget is unit-tested in test_flow.py)
     assert [r.check_id for r in results if not r.passed] == [], [r.summary for r in results]
     [bundle] = bundles
     assert bundle["attributes"]["release"] == "web@1.0.0"
@@ -161,4 +160,4 @@ def test_latency_is_added_and_the_request_still_answers(sentry_cli: Path, sentry
     assert done.returncode == 0, done.stderr
     [logged] = sentry_org.api.requests(sentry_org.slug)
     assert logged.status == 201
-    assert logged.duration_ms >= 250
+    assert logged.duration_ms >= 250  # the injected delay, a floor by construction: cannot fail
