@@ -30,7 +30,7 @@ interval's upper end is within it, FAIL when its lower end is beyond it, else IN
 target (Sentry off, its fake Spotify) as the baseline and the same process through the proxy as the
 "instrumented" arm: an A/A comparison whose only difference is the proxy, which must PASS the 2%
 latency budget. The target is pinned to the target core as the load rig pins it; the proxy goes with
-Locust and the fake Spotify on the load core (``--aa-proxy-cpu`` to change it).
+Locust and the fake Spotify on the load core (``--aa-proxy-cpu N`` to pin it elsewhere, -1 not at all).
 
     .venv/bin/python benchmarks/chaos_proxy_overhead.py --load-aa --aa-out /tmp/proxy-aa
 
@@ -483,7 +483,7 @@ def load_aa(args: argparse.Namespace) -> int:
     from harness.targets.spotify import FakeSpotify
 
     cores = pick_cores()
-    proxy_cpu = cores.load if args.aa_proxy_cpu is None else args.aa_proxy_cpu
+    proxy_cpu = cores.load if args.aa_proxy_cpu is None else None if args.aa_proxy_cpu < 0 else args.aa_proxy_cpu
     out: Path = args.aa_out
     out.mkdir(parents=True, exist_ok=True)
     logs = out / "aa-logs"
@@ -518,7 +518,8 @@ def load_aa(args: argparse.Namespace) -> int:
         argv = [*gate_argv, "--baseline", target.url, "--instrumented", f"http://{_hostport(proxied)}"]
         print(
             f"A: {target.url} (python-api, Sentry off, CPU {cores.target}); B: the same through the proxy "
-            f"http://{_hostport(proxied)} (CPU {proxy_cpu}); Locust on CPU {cores.load}",
+            f"http://{_hostport(proxied)} (CPU {'any' if proxy_cpu is None else proxy_cpu}); "
+            f"Locust on CPU {cores.load}",
             flush=True,
         )
         gate = stack.enter_context(started("load-gate", argv, logs, stdout=False))
@@ -527,9 +528,12 @@ def load_aa(args: argparse.Namespace) -> int:
         except subprocess.TimeoutExpired:
             print(f"the gate overran {deadline_s:.0f} s\n{gate.tail()}", file=sys.stderr)
             return 2
-    print(gate.log.read_text(errors="replace").rstrip())
+    text = gate.log.read_text(errors="replace")
+    print(text.rstrip())
     stopped = re.search(rb"STOPPED accepted=(\d+)", bytes(proxy.out))
     print(f"proxy accepted {stopped.group(1).decode() if stopped else '?'} connections")
+    if "performance.overhead.server-latency" not in text:
+        return 2  # the gate did not reach a verdict (it crashed or could not run): not a FAIL
     return gate.proc.returncode
 
 
@@ -555,7 +559,9 @@ def main() -> int:
     aa.add_argument("--aa-out", type=Path, default=Path("reports/proxy-aa"), help="the gate's --out")
     aa.add_argument("--aa-pairs", type=int, default=10, help="the gate's --pairs")
     aa.add_argument("--aa-block-seconds", type=float, default=5.0, help="the gate's --block-seconds")
-    aa.add_argument("--aa-proxy-cpu", type=int, default=None, help="pin the proxy here (default: the load core)")
+    aa.add_argument(
+        "--aa-proxy-cpu", type=int, default=None, help="pin the proxy here (default: the load core; -1: not pinned)"
+    )
     args = parser.parse_args()
     if args.load_aa:
         return load_aa(args)
