@@ -260,15 +260,19 @@ def probe_event_quality(target: Target) -> list[CheckResult]:
     return out
 
 
-def probe_profiling(target: Target, *, requests: int = 20) -> CheckResult:
-    """Target traced and profiled at rate 1: a profile or profile chunk must arrive after the flush."""
+def probe_profiling(target: Target, *, requests: int = 20, query: str = "profile") -> CheckResult:
+    """Target traced and profiled at rate 1: a profile or profile chunk must arrive after the flush.
+
+    ``query`` is the search sent upstream: ``fault:slow:<ms>`` makes the fake Spotify hold each call, so
+    every transaction outlasts the profiler's minimum (sentry-python drops a profile of fewer than two
+    samples, 10 ms apart, as ``insufficient_data``)."""
     from harness.results import Verdict
 
     marker = new_marker("profile")
     burst(
         target,
         same_requests(
-            requests, "/api/spotify/search?q=profile", {MARKER_HEADER: marker, "Authorization": "Bearer gate"}
+            requests, f"/api/spotify/search?q={query}", {MARKER_HEADER: marker, "Authorization": "Bearer gate"}
         ),
     )
     items = collect(target)
