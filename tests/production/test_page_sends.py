@@ -47,9 +47,28 @@ def _start(factory: TargetFactory, mutants: list[str | None], **kwargs: object) 
 
 def test_replay_rates_catch_their_mutants(target_factory: TargetFactory) -> None:
     """6 sessions each (the three targets side by side, each session mostly waiting out the SDK's 5 s
-    minimum): 1.0 instead of 0.05 (session) and 0 instead of 1.0 (on error) fall outside ±0.35."""
+    minimum): 1.0 instead of 0.05 (session) and 0 instead of 1.0 (on error) fall outside ±0.35.
+
+    Chance of failing a correct build (exact binomial, Wilson at 99%): the hardened session rate FAILs only
+    if all 6 sessions are sampled whole at 0.05, P = 1.6e-8; its on-error rate is 1.0, so every
+    error session sends its buffer and it cannot FAIL. The mutants' verdicts are certain: 6 of 6 sampled
+    whole at 1.0; and the on-error mutant runs with the session rate overridden to 0, so all 6 sessions
+    are error sessions and 0 of 6 FAILs (at 0.05 three or more sessions sampled whole, P = 2.2e-3, left
+    0 of 3, whose interval reaches into the band: INCONCLUSIVE). The flush hook's 10 s is a deadline."""
     mutants: list[str | None] = [None, "replay-session-rate-full", "replay-on-error-off"]
-    targets = _start(target_factory, mutants)
+    only_error_sessions = {"SENTRY_REPLAYS_SESSION_SAMPLE_RATE": "0"}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        targets = list(
+            pool.map(
+                lambda m: target_factory(
+                    "python-api",
+                    environment="production",
+                    mutant=m,
+                    extra_env=only_error_sessions if m == "replay-on-error-off" else {},
+                ),
+                mutants,
+            )
+        )
 
     def probe(t: Target) -> tuple[CheckResult, CheckResult]:
         return probe_replay_rates(
@@ -73,8 +92,7 @@ def test_replay_rates_catch_their_mutants(target_factory: TargetFactory) -> None
     _fails_naming(
         full[0], "production.sampling.replay-session-rate", r"replay session sample rate in production 1\.0000 \(6/6\)"
     )
-    # a session the 5% session rate picks is not an on-error session: 0 of 4-6
-    _fails_naming(off[1], "production.replay.on-error", r"replay on-error rate in production .* 0\.0000 \(0/[4-6]\)")
+    _fails_naming(off[1], "production.replay.on-error", r"replay on-error rate in production .* 0\.0000 \(0/6\)")
 
 
 # mutant → (the check it breaks, the measured value the failure names)
@@ -126,7 +144,11 @@ KEEPALIVE_MUTANT = "browser-keepalive-only"
 
 def test_browser_delivery(target_factory: TargetFactory) -> None:
     """200 unique errors arrive from the hardened page; the page on the SDK's default transport (every
-    envelope keepalive, no retry) loses some to rejected keepalive requests, which the check fails."""
+    envelope keepalive, no retry) loses some to rejected keepalive requests, which the check fails.
+
+    How many the mutant loses depends on how Chromium's keepalive books run (26-123 of 200 measured,
+    docs/production.md), so the test asks only that some were lost and reported; it used to require
+    100-199 received, 15 from the 85 lost in one measured run."""
     listed = any(row["name"] == KEEPALIVE_MUTANT for row in catalogue())
     mutants: list[str | None] = [None, KEEPALIVE_MUTANT] if listed else [None]
     targets = _start(target_factory, mutants)
@@ -139,4 +161,4 @@ def test_browser_delivery(target_factory: TargetFactory) -> None:
     assert results[0].verdict is Verdict.PASS, results[0].summary
     if not listed:
         pytest.skip(f"{KEEPALIVE_MUTANT} is not in targets/MUTANTS.md yet: only the hardened side ran")
-    _fails_naming(results[1], "production.delivery.browser-errors", r"received 1\d\d/200 .*'network_error': \d+")
+    _fails_naming(results[1], "production.delivery.browser-errors", r"received 1?\d?\d/200 .*'network_error': \d+")
