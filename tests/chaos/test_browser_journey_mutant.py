@@ -4,6 +4,10 @@ The page's DSN goes through the rig's Sentry proxy, the proxy is disabled (every
 the journey runs once: the hardened page must PASS; the mutant, whose SDK logs its failed sends as
 console errors, must FAIL naming the check id and the console error it measured. The suite runs the
 full before/during/after experiment; this is its "during" leg, which is where the check decides.
+
+Nothing here is timed: the verdicts are about what the page logged and whether each step worked, each
+step with a 10 s deadline for what takes well under a second, and the SDK's sends to a disabled proxy
+are refused at once. A correct build fails only if a step stalls for 10 s.
 """
 
 from __future__ import annotations
