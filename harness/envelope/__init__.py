@@ -8,7 +8,7 @@ from harness.envelope.codec import (
     serialize_envelope,
     serialize_parts,
 )
-from harness.envelope.errors import EnvelopeError
+from harness.envelope.errors import EnvelopeError, TooManyItems
 from harness.envelope.views import (
     Attachment,
     CheckIn,
@@ -54,6 +54,7 @@ __all__ = [
     "Session",
     "Sessions",
     "SpanContainer",
+    "TooManyItems",
     "TraceMetricBatch",
     "Transaction",
     "View",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.envelope import jsonutil
-from harness.envelope.errors import EnvelopeError
+from harness.envelope.errors import EnvelopeError, TooManyItems
 
 NEWLINE = 0x0A
 
@@ -91,12 +91,16 @@ def _parse_header_line(data: bytes, start: int, end: int, what: str) -> dict[str
     return value
 
 
-def parse_envelope(data: bytes) -> Envelope:
+def parse_envelope(data: bytes, *, max_items: int | None = None) -> Envelope:
     """Split an envelope into header and items without decoding payloads.
 
     Raises `EnvelopeError` (with the offset of the first bad byte) for anything Relay would refuse:
     no header, a header that is not a JSON object, an item without a string ``type``, a ``length``
     that is not a non-negative integer or runs past the end, or payload bytes where a newline must be.
+
+    With ``max_items``, framing stops at the first item past that count and raises `TooManyItems`
+    (a subclass of `EnvelopeError`): the items of a hostile envelope are never all built, so what
+    parsing allocates is bounded by the cap, not by the envelope.
     """
     size = len(data)
     if size == 0:
@@ -111,6 +115,8 @@ def parse_envelope(data: bytes) -> Envelope:
             pos += 1
             continue
         item_start = pos
+        if max_items is not None and len(envelope.items) >= max_items:
+            raise TooManyItems(max_items, item_start, headers, envelope.items)
         end = _line_end(data, pos)
         item_headers = _parse_header_line(data, pos, end, "item header")
         item_type = item_headers.get("type")

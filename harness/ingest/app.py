@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from harness.envelope import Envelope
 from harness.ingest.faults import Fault, FaultSet
 from harness.ingest.limits import Limits
 from harness.ingest.processing import process
@@ -176,25 +177,31 @@ class IngestApp:
                 return
         await self.control(scope, receive, send)
 
-    async def _read_body(self, receive: Receive, cap: int) -> tuple[bytes, bool]:
-        """Read the whole request body, stopping once it passes ``cap`` compressed bytes."""
+    async def _read_body(self, receive: Receive, cap: int) -> tuple[bytes, str]:
+        """Read the whole request body, stopping once it passes ``cap`` compressed bytes.
+
+        Returns the bytes and how reading ended: ``complete``, ``overflow`` (past ``cap``), or
+        ``disconnected`` (the client went away before the end of its body).
+        """
         message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"", "disconnected"
         body: bytes = message.get("body", b"")
         if not message.get("more_body"):
-            return body, False
+            return body, "complete"
         parts = [body]
         size = len(body)
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return b"".join(parts), False
+                return b"".join(parts), "disconnected"
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > cap:
-                return b"".join(parts), True
+                return b"".join(parts), "overflow"
             parts.append(chunk)
             if not message.get("more_body"):
-                return b"".join(parts), False
+                return b"".join(parts), "complete"
 
     async def ingest(self, scope: Scope, receive: Receive, send: Send, project: int, endpoint: str) -> None:
         state = self.state
@@ -220,8 +227,27 @@ class IngestApp:
             outcome_status, reason, body, envelope, event_id = 405, f"method {method} not allowed", b"", None, None
         else:
             limit = state.limits.max_envelope_size if endpoint == "envelope" else state.limits.max_api_payload_size
-            body, overflow = await self._read_body(receive, limit + 1024 * 1024)
-            if overflow:
+            body, ending = await self._read_body(receive, limit + 1024 * 1024)
+            if ending == "disconnected":
+                # Never processed: a body cut at an item boundary would otherwise be stored as
+                # accepted although its client got no answer. Recorded (status 0, like a fault
+                # that drops the connection) so a test can see the attempt.
+                reason = f"client disconnected after {len(body)} bytes of the body, before its end"
+                self._record(
+                    scope,
+                    project=project,
+                    endpoint=endpoint,
+                    received_at=received_at,
+                    raw_headers=raw_headers,
+                    qs=qs,
+                    status=0,
+                    reason=reason,
+                    body=body,
+                    envelope=None,
+                    event_id=None,
+                )
+                return
+            if ending == "overflow":
                 outcome_status, reason, envelope, event_id = 413, f"body exceeds {limit} bytes", None, None
             else:
                 outcome = process(
@@ -247,24 +273,19 @@ class IngestApp:
             reason = f"fault {fault.id}: {fault.kind}" + (f" {fault.status}" if fault.kind == "status" else "")
             extra = [(k.encode(), v.encode()) for k, v in fault.response_headers().items()]
 
-        record = RequestRecord(
-            id=state.store.next_request_id(),
+        self._record(
+            scope,
             project=project,
+            endpoint=endpoint,
             received_at=received_at,
-            method=method,
-            path=scope["path"],
-            query=qs,
-            headers=raw_headers,
+            raw_headers=raw_headers,
+            qs=qs,
             status=answer_status,
             reason=reason,
-            endpoint=endpoint,
             body=body,
             envelope=envelope,
             event_id=event_id,
         )
-        state.store.submit(record)
-        if state.on_request is not None:
-            state.on_request(record)
 
         if fault is not None and fault.kind in ("reset", "blackhole"):
             if fault.kind == "blackhole":
@@ -278,6 +299,41 @@ class IngestApp:
             body_out = orjson.dumps({"detail": reason})
             extra.append((b"x-sentry-error", (reason or "").encode("latin-1", "replace")))
         await _send(send, answer_status, body_out, extra)
+
+    def _record(
+        self,
+        scope: Scope,
+        *,
+        project: int,
+        endpoint: str,
+        received_at: float,
+        raw_headers: list[tuple[str, str]],
+        qs: str,
+        status: int,
+        reason: str | None,
+        body: bytes,
+        envelope: Envelope | None,
+        event_id: str | None,
+    ) -> None:
+        state = self.state
+        record = RequestRecord(
+            id=state.store.next_request_id(),
+            project=project,
+            received_at=received_at,
+            method=scope["method"],
+            path=scope["path"],
+            query=qs,
+            headers=raw_headers,
+            status=status,
+            reason=reason,
+            endpoint=endpoint,
+            body=body,
+            envelope=envelope,
+            event_id=event_id,
+        )
+        state.store.submit(record)
+        if state.on_request is not None:
+            state.on_request(record)
 
     async def _hold(self, fault: Fault) -> None:
         ended = self.state.fault_ended.setdefault(fault.id, asyncio.Event())

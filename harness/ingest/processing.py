@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from harness.envelope import Envelope, EnvelopeError, Item, parse_envelope
+from harness.envelope import Envelope, EnvelopeError, Item, TooManyItems, parse_envelope
 from harness.ingest.auth import Auth, AuthError, authorize, envelope_auth, request_auth
 from harness.ingest.body import BodyDecodeError, BodyTooLarge, decode_body
 from harness.ingest.limits import Limits
@@ -59,12 +59,19 @@ def _legacy_store_body(body: bytes) -> dict[str, object] | None:
 
 
 def _check_items(envelope: Envelope, limits: Limits) -> tuple[int, str] | None:
-    if len(envelope.items) > limits.max_items_per_envelope:
-        return 413, f"envelope has {len(envelope.items)} items (limit {limits.max_items_per_envelope})"
+    """Relay's per-item sizes and per-envelope counts, item by item as Relay checks them."""
+    counts: dict[str, int] = {}
     for item in envelope.items:
         limit = limits.for_item(item.type)
         if limit is not None and len(item.payload) > limit:
             return 413, f"{item.type} item of {len(item.payload)} bytes exceeds {limit}"
+        group = limits.count_group(item.type, item.content_type)
+        if group is not None:
+            name, most, limit_name = group
+            counts[name] = counts.get(name, 0) + 1
+            if counts[name] > most:
+                reason = f"more than {most} {name} item(s) per envelope ({limit_name})"
+                return 413, f"envelope exceeded size limits for type '{item.type}': {reason}"
     return None
 
 
@@ -99,8 +106,16 @@ def process(
         return Outcome(400, "empty body", auth=auth)
 
     if endpoint == "envelope":
+        too_many: str | None = None
         try:
-            envelope = parse_envelope(decoded)
+            envelope = parse_envelope(decoded, max_items=limits.max_items_per_envelope)
+        except TooManyItems as exc:
+            # Refused whole, and recorded without its items: framing stopped at the cap, so a
+            # hostile item count costs no more than the cap (the request row keeps the reason).
+            # The reason names Relay's own count when the items before the cap already broke it.
+            first = _check_items(Envelope(headers=exc.headers, items=exc.items), limits)
+            too_many = first[1] if first else f"{exc.reason} (max_items_per_envelope, at byte {exc.offset})"
+            envelope = Envelope(headers=exc.headers)
         except EnvelopeError as exc:
             return Outcome(400, f"invalid envelope: {exc}", auth=auth)
         if auth is None:
@@ -109,6 +124,8 @@ def process(
                 authorize(auth, project, keys_by_project)
             except AuthError as exc:
                 return Outcome(exc.status, exc.reason, envelope=envelope)
+        if too_many is not None:
+            return Outcome(413, too_many, envelope=envelope, auth=auth)
         too_big = _check_items(envelope, limits)
         if too_big is not None:
             return Outcome(too_big[0], too_big[1], envelope=envelope, auth=auth)

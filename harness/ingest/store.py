@@ -17,12 +17,14 @@ environment for querying, and keeps every payload's bytes as they were.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import queue
 import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,25 @@ CREATE INDEX IF NOT EXISTS items_by_event_id ON items (event_id);
 CREATE INDEX IF NOT EXISTS requests_by_project ON requests (project, id);
 """
 
+TRIM_AFTER_ITEMS = 10_000
+TRIM_AFTER_BYTES = 16 * 1024 * 1024
+"""After a commit of at least this many items or body bytes, freed heap is handed back to the kernel."""
+
+
+def _load_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]  # type: ignore[attr-defined]
+    trim.restype = ctypes.c_int  # type: ignore[attr-defined]
+    return trim
+
+
+_MALLOC_TRIM = _load_malloc_trim()
+
 REFUSED_BODY_KEEP = 64 * 1024
 """Bytes of a refused request's body kept (enough to see what it was; a bomb is not kept whole)."""
 
@@ -99,6 +120,16 @@ class RequestRecord:
     @property
     def accepted(self) -> bool:
         return 200 <= self.status < 300
+
+
+def _json_blob(value: Any) -> bytes:
+    """orjson's output copied into a bytes object of its own size.
+
+    orjson (3.12 on) returns bytes whose allocation is rounded up (at least 4 KiB) and never
+    shrunk: a 30-byte item header kept as it came cost 4 KiB, which made one envelope of 100,000
+    empty items cost 400 MB while its rows were built (issue 13).
+    """
+    return bytes(memoryview(orjson.dumps(value)))
 
 
 @dataclass(slots=True)
@@ -150,6 +181,28 @@ def normalize_event_id(event_id: str) -> str:
     return event_id.replace("-", "").lower()
 
 
+def _item_rows(records: Sequence[RequestRecord]) -> Iterator[tuple[Any, ...]]:
+    for r in records:
+        if r.envelope is None:
+            continue
+        accepted = int(r.accepted)
+        for idx, item in enumerate(r.envelope.items):
+            event_id, release, environment = _item_meta(item, r.envelope)
+            yield (
+                r.id,
+                r.project,
+                idx,
+                accepted,
+                item.type,
+                _json_blob(item.headers),
+                item.payload,
+                event_id,
+                release,
+                environment,
+                r.received_at,
+            )
+
+
 class Store:
     """One SQLite database in the data folder, one writer thread, one reader connection."""
 
@@ -178,6 +231,7 @@ class Store:
         self.committed_requests = 0
         self.project_seq: Counter[int] = Counter()
         self.writer_error: BaseException | None = None
+        self._trim_due = False
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
         self._writer.start()
 
@@ -210,45 +264,56 @@ class Store:
     def _write_loop(self) -> None:
         conn = self._connect(self._synchronous)
         try:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch: list[RequestRecord | _Barrier | None] = [first]
-                # Gather for a few milliseconds (waiting on the queue with a deadline, never sleeping):
-                # under load a commit then carries ~100 records instead of ~6, which halves the
-                # writer's CPU per record; a flush barrier or shutdown ends the gathering at once.
-                deadline = time.monotonic() + self.max_batch_delay
-                while len(batch) < self.max_batch and not isinstance(batch[-1], _Barrier) and batch[-1] is not None:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        break
-                    try:
-                        batch.append(self._queue.get(timeout=remaining))
-                    except queue.Empty:
-                        break
-                stop = None in batch
-                self._commit(conn, [r for r in batch if isinstance(r, RequestRecord)])
-                for r in batch:
-                    if isinstance(r, _Barrier):
-                        r.done.set()
-                if stop:
-                    return
+            while self._write_batch(conn, self._queue.get()):
+                if self._trim_due:
+                    # The large batch is released by now (``_write_batch`` returned). glibc keeps
+                    # freed heap for reuse, so without this one hostile request's peak stayed
+                    # resident for the life of the process.
+                    self._trim_due = False
+                    if _MALLOC_TRIM is not None:
+                        _MALLOC_TRIM(0)
         except BaseException as exc:  # surfaced by flush() and /health, never silently lost
             self.writer_error = exc
             raise
         finally:
             conn.close()
 
+    def _write_batch(self, conn: sqlite3.Connection, first: RequestRecord | _Barrier | None) -> bool:
+        """Gather a batch after ``first``, commit it, release its barriers; False on shutdown.
+
+        A method of its own so the batch (bodies, envelopes, items) is released when it returns:
+        held in the loop's locals it stayed alive while the writer waited for the next request.
+        """
+        if first is None:
+            return False
+        batch: list[RequestRecord | _Barrier | None] = [first]
+        # Gather for a few milliseconds (waiting on the queue with a deadline, never sleeping):
+        # under load a commit then carries ~100 records instead of ~6, which halves the
+        # writer's CPU per record; a flush barrier or shutdown ends the gathering at once.
+        deadline = time.monotonic() + self.max_batch_delay
+        while len(batch) < self.max_batch and not isinstance(batch[-1], _Barrier) and batch[-1] is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                batch.append(self._queue.get(timeout=remaining))
+            except queue.Empty:
+                break
+        stop = None in batch
+        self._commit(conn, [r for r in batch if isinstance(r, RequestRecord)])
+        for r in batch:
+            if isinstance(r, _Barrier):
+                r.done.set()
+        return not stop
+
     def _commit(self, conn: sqlite3.Connection, records: Sequence[RequestRecord]) -> None:
         if not records:
             return
         request_rows = []
-        item_rows = []
         touched: set[int] = set()
         for r in records:
             body = r.body if r.accepted else r.body[:REFUSED_BODY_KEEP]
-            env_headers = orjson.dumps(r.envelope.headers) if r.envelope is not None else None
+            env_headers = _json_blob(r.envelope.headers) if r.envelope is not None else None
             request_rows.append(
                 (
                     r.id,
@@ -257,7 +322,7 @@ class Store:
                     r.method,
                     r.path,
                     r.query,
-                    orjson.dumps(r.headers),
+                    _json_blob(r.headers),
                     r.status,
                     r.reason,
                     r.endpoint,
@@ -268,35 +333,21 @@ class Store:
                     env_headers,
                 )
             )
-            if r.envelope is not None:
-                accepted = int(r.accepted)
-                for idx, item in enumerate(r.envelope.items):
-                    event_id, release, environment = _item_meta(item, r.envelope)
-                    item_rows.append(
-                        (
-                            r.id,
-                            r.project,
-                            idx,
-                            accepted,
-                            item.type,
-                            orjson.dumps(item.headers),
-                            item.payload,
-                            event_id,
-                            release,
-                            environment,
-                            r.received_at,
-                        )
-                    )
-                if r.project is not None and r.envelope.items:
-                    touched.add(r.project)
+            if r.project is not None and r.envelope is not None and r.envelope.items:
+                touched.add(r.project)
         conn.execute("BEGIN")
         conn.executemany("INSERT INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", request_rows)
+        # Item rows are produced one at a time as SQLite consumes them, never built as a list: what a
+        # commit holds beyond the records themselves does not grow with their item count.
         conn.executemany(
             "INSERT INTO items (request_id, project, idx, accepted, type, headers, payload, event_id,"
             " release, environment, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            item_rows,
+            _item_rows(records),
         )
         conn.execute("COMMIT")
+        items = sum(len(r.envelope.items) for r in records if r.envelope is not None)
+        if items >= TRIM_AFTER_ITEMS or sum(len(r.body) for r in records) >= TRIM_AFTER_BYTES:
+            self._trim_due = True
         self.committed_requests += len(records)
         for project in touched:
             self.project_seq[project] += 1
