@@ -64,11 +64,13 @@ install-browser:
 bench: install-python
 	$(PY) benchmarks/ingest_throughput.py
 	$(PY) benchmarks/ingest_bomb.py
+	$(PY) benchmarks/ingest_memory.py
 	$(PY) benchmarks/target_startup.py
 	$(PY) benchmarks/release_flow.py
 	$(PY) benchmarks/privacy_scan.py
 	$(PY) benchmarks/chaos_proxy_overhead.py
 	$(PY) benchmarks/overhead_calibration.py --minutes 5 --block-seconds 5 --rate 40 --target python-api
+	$(PY) benchmarks/overhead_power.py --repeats 5
 	$(PY) benchmarks/browser_overhead.py --rounds 40 --aa
 
 clean:
