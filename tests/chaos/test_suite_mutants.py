@@ -134,11 +134,11 @@ def test_blocking_transport_fails_app_unaffected(
 
     - hardened, k = 13 (12 pairs of 40 requests, 2 workers): not PASS needs the interval's top above
       1 + 1000 ms / steady p95: P = 6e-10 at sigma 1.2 and a 55 ms steady p95 (the worst measured; 4
-      half-widths), 2e-6 at 100 ms. Measured at load 3: ratio 0.91-1.02, 16-23 half-widths inside.
+      half-widths), 2e-6 at 100 ms. Measured (six runs, load 3-9): ratio 0.91-1.06, 13-23 half-widths inside.
     - mutant, k = 7 (6 pairs of 8 requests, 8 workers): not FAIL needs the interval's bottom under
       1 + 50 ms / steady p95 while the fault blocks' p95 is 3 s plus the steady one by construction:
       P = 2e-12 at sigma 0.6 and a 200 ms steady p95 (worse than any measured: 0.6, 178 ms; 4.6
-      half-widths), 3e-5 at sigma 0.8 and 300 ms (3 half-widths). Measured: ratio 33-35, CI bottom 23-31.
+      half-widths), 3e-5 at sigma 0.8 and 300 ms (3 half-widths). Measured (five runs): ratio 33-50, CI bottom 23-31.
     """
     with rig_for("express-vue", sentry_ingest, chaos_runner, tmp_path, mutant) as rig:
         fault = ToxicFault(rig.sentry_proxy, "latency", {"latency": BLOCKING_LATENCY_MS})
