@@ -22,6 +22,7 @@ interval's upper end is within it, FAIL when its lower end is beyond it, else IN
 
     .venv/bin/python benchmarks/chaos_proxy_overhead.py                       # both servers, both clients
     .venv/bin/python benchmarks/chaos_proxy_overhead.py --servers node --clients locust --locust-users 4
+    .venv/bin/python benchmarks/chaos_proxy_overhead.py --clients http.client --think-ms 20   # idle between requests
     git archive <rev> harness | tar -x -C /tmp/old && \\
         .venv/bin/python benchmarks/chaos_proxy_overhead.py --proxy-tree /tmp/old   # another proxy build
 
@@ -314,9 +315,21 @@ def _get(conn: http.client.HTTPConnection) -> float:
 
 
 def run_http_client(
-    addresses: dict[str, tuple[str, int]], connections: int, warmup: int, rounds: int, per_round: int
+    addresses: dict[str, tuple[str, int]],
+    connections: int,
+    warmup: int,
+    rounds: int,
+    per_round: int,
+    think_s: float = 0.0,
 ) -> Samples:
+    """Back to back, or with ``think_s`` idle before each measured request (a client that is not a loop)."""
     samples: Samples = {}
+
+    def measured(conn: http.client.HTTPConnection) -> float:
+        if think_s > 0:
+            time.sleep(think_s)  # think time, not synchronisation: the request after it is what is timed
+        return _get(conn)
+
     for c in range(connections):
         conns = {arm: http.client.HTTPConnection(*addresses[arm], timeout=10) for arm in ARMS}
         try:
@@ -327,7 +340,7 @@ def run_http_client(
                 cell = samples.setdefault((c, r), {arm: [] for arm in ARMS})
                 order = ARMS if (r + c) % 2 == 0 else ARMS[::-1]
                 for arm in order:
-                    cell[arm].extend(_get(conns[arm]) for _ in range(per_round))
+                    cell[arm].extend(measured(conns[arm]) for _ in range(per_round))
         finally:
             for conn in conns.values():
                 conn.close()
@@ -453,7 +466,9 @@ def bench_server(server: str, args: argparse.Namespace, workdir: Path) -> tuple[
             addresses = {"direct": direct, "proxy": proxied}
             expected_connections = 0
             if "http.client" in args.clients:
-                samples = run_http_client(addresses, args.connections, args.warmup, rounds, args.round)
+                samples = run_http_client(
+                    addresses, args.connections, args.warmup, rounds, args.round, args.think_ms / 1000
+                )
                 results["http.client"] = summarise(samples, resamples=args.resamples, seed=args.seed)
                 expected_connections += args.connections
             if "locust" in args.clients:
@@ -547,6 +562,9 @@ def main() -> int:
     parser.add_argument(
         "--locust-pacing-ms", type=float, default=5.0, help="one request per user every N ms (0: back to back)"
     )
+    parser.add_argument(
+        "--think-ms", type=float, default=0.0, help="http.client: idle this long before each measured request"
+    )
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests per connection first")
     parser.add_argument("--requests", type=int, default=500, help="measured requests per connection")
     parser.add_argument("--round", type=int, default=50, help="requests per round (ABBA order of rounds)")
@@ -599,11 +617,17 @@ def main() -> int:
         f"fault proxy overhead, no toxic, keep-alive HTTP on loopback ({os.cpu_count()} CPUs; "
         f"1-min load {load_before:.2f} → {load_after:.2f}; {figures['seconds']:.0f} s)"
     )
+    clients = []
+    if "http.client" in args.clients:
+        think = f" ({args.think_ms:g} ms think time)" if args.think_ms else ""
+        clients.append(f"http.client {args.connections} connection pairs{think}")
+    if "locust" in args.clients:
+        user = "FastHttpUser" if args.locust_user == "fast" else "HttpUser"
+        pacing = f"paced at one request per {args.locust_pacing_ms:g} ms each" if args.locust_pacing_ms else "unpaced"
+        clients.append(f"Locust {args.locust_users} {user}s {pacing}")
     print(
         f"each connection: {args.warmup} warm-up requests, then {args.requests} measured in ABBA rounds of "
-        f"{args.round}; http.client {args.connections} connection pairs, Locust {args.locust_users} "
-        f"{'FastHttpUser' if args.locust_user == 'fast' else 'HttpUser'}s paced at one request per "
-        f"{args.locust_pacing_ms:g} ms each"
+        f"{args.round}; {', '.join(clients)}"
     )
     header = f"{'server':<8} {'client':<12} {'n/arm':>6}  {'direct p50/p90/p99 ms':>23}  {'proxy p50/p90/p99 ms':>23}"
     print(header + f"  {'added p50/p90/p99 ms':>26}  {'added p90 95% CI':>17}  verdict")
