@@ -21,7 +21,7 @@ bootstrap over round pairs). The budget (issue 13) is at most 0.5 ms added to p9
 interval's upper end is within it, FAIL when its lower end is beyond it, else INCONCLUSIVE.
 
     .venv/bin/python benchmarks/chaos_proxy_overhead.py                       # both servers, both clients
-    .venv/bin/python benchmarks/chaos_proxy_overhead.py --servers node --clients locust --locust-users 4
+    .venv/bin/python benchmarks/chaos_proxy_overhead.py --servers node --clients locust --locust-pacing-ms 0
     .venv/bin/python benchmarks/chaos_proxy_overhead.py --clients http.client --think-ms 20   # idle between requests
     git archive <rev> harness | tar -x -C /tmp/old && \\
         .venv/bin/python benchmarks/chaos_proxy_overhead.py --proxy-tree /tmp/old   # another proxy build
@@ -557,10 +557,10 @@ def main() -> int:
     parser.add_argument("--servers", default="uvicorn,node", help="comma-separated: uvicorn, node")
     parser.add_argument("--clients", default="http.client,locust", help="comma-separated: http.client, locust")
     parser.add_argument("--connections", type=int, default=4, help="http.client connection pairs (run one by one)")
-    parser.add_argument("--locust-users", type=int, default=2, help="Locust users (a connection pair each)")
+    parser.add_argument("--locust-users", type=int, default=4, help="Locust users (a connection pair each)")
     parser.add_argument("--locust-user", choices=("http", "fast"), default="http", help="HttpUser or FastHttpUser")
     parser.add_argument(
-        "--locust-pacing-ms", type=float, default=5.0, help="one request per user every N ms (0: back to back)"
+        "--locust-pacing-ms", type=float, default=10.0, help="one request per user every N ms (0: back to back)"
     )
     parser.add_argument(
         "--think-ms", type=float, default=0.0, help="http.client: idle this long before each measured request"
