@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import random
 import re
@@ -222,6 +223,15 @@ class IngestApp:
         headers, raw_headers = _headers(scope)
         qs = scope["query_string"].decode("latin-1")
         query = dict(parse_qsl(qs, keep_blank_values=True))
+        record = functools.partial(
+            self._record,
+            scope,
+            project=project,
+            endpoint=endpoint,
+            received_at=received_at,
+            raw_headers=raw_headers,
+            qs=qs,
+        )
         reason: str | None
         if method != "POST":
             outcome_status, reason, body, envelope, event_id = 405, f"method {method} not allowed", b"", None, None
@@ -233,19 +243,7 @@ class IngestApp:
                 # accepted although its client got no answer. Recorded (status 0, like a fault
                 # that drops the connection) so a test can see the attempt.
                 reason = f"client disconnected after {len(body)} bytes of the body, before its end"
-                self._record(
-                    scope,
-                    project=project,
-                    endpoint=endpoint,
-                    received_at=received_at,
-                    raw_headers=raw_headers,
-                    qs=qs,
-                    status=0,
-                    reason=reason,
-                    body=body,
-                    envelope=None,
-                    event_id=None,
-                )
+                record(status=0, reason=reason, body=body, envelope=None, event_id=None)
                 return
             if ending == "overflow":
                 outcome_status, reason, envelope, event_id = 413, f"body exceeds {limit} bytes", None, None
@@ -273,19 +271,7 @@ class IngestApp:
             reason = f"fault {fault.id}: {fault.kind}" + (f" {fault.status}" if fault.kind == "status" else "")
             extra = [(k.encode(), v.encode()) for k, v in fault.response_headers().items()]
 
-        self._record(
-            scope,
-            project=project,
-            endpoint=endpoint,
-            received_at=received_at,
-            raw_headers=raw_headers,
-            qs=qs,
-            status=answer_status,
-            reason=reason,
-            body=body,
-            envelope=envelope,
-            event_id=event_id,
-        )
+        record(status=answer_status, reason=reason, body=body, envelope=envelope, event_id=event_id)
 
         if fault is not None and fault.kind in ("reset", "blackhole"):
             if fault.kind == "blackhole":

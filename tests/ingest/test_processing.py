@@ -1,25 +1,26 @@
 """The request path's decision function, without a server: statuses as in docs/ingest.md."""
 
 import gzip
+from typing import Any
 
 import pytest
 
 from harness.envelope import TooManyItems, parse_envelope, serialize_parts
 from harness.ingest.limits import Limits, parse_limit_override
-from harness.ingest.processing import process
+from harness.ingest.processing import Outcome, process
 from tests.support.payloads import event_envelope
 
 KEYS = {1: frozenset({"k"})}
 
 
-def run(
+def outcome_of(
     body: bytes,
     endpoint: str = "envelope",
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
     limits: Limits | None = None,
-) -> tuple[int, str | None]:
-    outcome = process(
+) -> Outcome:
+    return process(
         endpoint=endpoint,
         project=1,
         headers=headers or {},
@@ -28,20 +29,16 @@ def run(
         keys_by_project=KEYS,
         limits=limits or Limits(),
     )
+
+
+def run(body: bytes, endpoint: str = "envelope", **kwargs: Any) -> tuple[int, str | None]:
+    outcome = outcome_of(body, endpoint, **kwargs)
     return outcome.status, outcome.reason
 
 
 def test_accepted_envelope_answers_its_event_id() -> None:
     body = event_envelope()
-    outcome = process(
-        endpoint="envelope",
-        project=1,
-        headers={},
-        query={"sentry_key": "k"},
-        body=body,
-        keys_by_project=KEYS,
-        limits=Limits(),
-    )
+    outcome = outcome_of(body)
     assert outcome.status == 200
     assert outcome.event_id is not None
     assert outcome.event_id in body.decode()
@@ -103,15 +100,7 @@ def test_relay_item_counts(types: list[str], headers: dict[str, str], status: in
 
 def test_item_guard_stops_framing_and_keeps_no_items() -> None:
     body = _items(*["x_unknown"] * 100_000)
-    outcome = process(
-        endpoint="envelope",
-        project=1,
-        headers={},
-        query={"sentry_key": "k"},
-        body=body,
-        keys_by_project=KEYS,
-        limits=Limits(),
-    )
+    outcome = outcome_of(body)
     assert outcome.status == 413
     assert outcome.reason is not None
     assert "more than 1000 items (max_items_per_envelope" in outcome.reason
