@@ -110,21 +110,27 @@ def start_ingest(
 
     log_thread = threading.Thread(target=pump, name=f"ingest-log-{proc.pid}", daemon=True)
     log_thread.start()
-    deadline = time.monotonic() + timeout
-    if not got_ready.wait(timeout) or (proc.poll() is not None and not any(h.startswith("READY ") for h in header)):
-        proc.kill()
-        proc.wait(5)
-        log_thread.join(5)
-        raise RuntimeError(f"ingest did not become ready within {timeout:g} s:\n" + "\n".join(header[-40:]))
-    # The READY block is printed in one go; give the DSN lines a bounded moment to arrive.
-    from harness.ingest.client import IngestClient
-
-    url = next(h for h in header if h.startswith("READY ")).split()[1]
-    client = IngestClient(url)
     try:
-        projects_info = client.projects(timeout=max(0.5, deadline - time.monotonic()))
-    finally:
-        client.close()
+        deadline = time.monotonic() + timeout
+        if not got_ready.wait(timeout) or (proc.poll() is not None and not any(h.startswith("READY ") for h in header)):
+            proc.kill()
+            proc.wait(5)
+            log_thread.join(5)
+            raise RuntimeError(f"ingest did not become ready within {timeout:g} s:\n" + "\n".join(header[-40:]))
+        # The READY block is printed in one go; give the DSN lines a bounded moment to arrive.
+        from harness.ingest.client import IngestClient
+
+        url = next(h for h in header if h.startswith("READY ")).split()[1]
+        client = IngestClient(url)
+        try:
+            projects_info = client.projects(timeout=max(0.5, deadline - time.monotonic()))
+        finally:
+            client.close()
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM turned into an exception, a failed start) before the caller holds
+        # the process: nobody else can stop it, and its own session spares it the runner's signals.
+        terminate(proc, log_thread, timeout=2.0)
+        raise
     done_reading_header.set()
     token = next((h.split()[1] for h in header if h.startswith("CONTROL-TOKEN ")), None)
     return IngestProcess(

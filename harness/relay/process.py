@@ -71,7 +71,13 @@ def start_relay(
 
     thread = threading.Thread(target=pump, name=f"relay-log-{proc.pid}", daemon=True)
     thread.start()
-    if not got_ready.wait(timeout) or not ready:
+    try:
+        ready_in_time = got_ready.wait(timeout) and bool(ready)
+    except BaseException:  # interrupted before the caller holds the process: nobody else can stop it
+        proc.kill()
+        proc.wait(5)
+        raise
+    if not ready_in_time:
         proc.kill()
         proc.wait(5)
         thread.join(5)
