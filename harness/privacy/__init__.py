@@ -2,6 +2,6 @@
 
 from harness.privacy.canaries import KINDS, Canary, CanaryFactory
 from harness.privacy.encodings import forms
-from harness.privacy.scanner import Hit, Scanner, locate_in_json, walk_json
+from harness.privacy.scanner import Hit, Scanner, locate_in_json
 
-__all__ = ["KINDS", "Canary", "CanaryFactory", "Hit", "Scanner", "forms", "locate_in_json", "walk_json"]
+__all__ = ["KINDS", "Canary", "CanaryFactory", "Hit", "Scanner", "forms", "locate_in_json"]

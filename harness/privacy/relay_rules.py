@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from harness.privacy.scanner import walk_json
+from harness.envelope.jsontree import walk_json
 from harness.results import MaskedLocation
 
 DEFAULT_DATASCRUBBING = {

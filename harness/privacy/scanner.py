@@ -14,12 +14,13 @@ A `Hit` names the canary by its label and kind, never its value.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick
 
+from harness.envelope.jsontree import walk_json
 from harness.privacy.canaries import Canary
 from harness.privacy.encodings import forms
 
@@ -101,21 +102,6 @@ class Scanner:
             return bool(self._fast.find_matches_as_indexes(data))
         text = data.decode("latin-1") if isinstance(data, bytes) else data
         return next(iter(self._automaton.iter(text)), None) is not None
-
-
-def walk_json(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:
-    """Every string in a JSON tree with its path (keys too, as ``path.<key>``)."""
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, child in value.items():
-            key_text = str(key)
-            child_path = f"{path}.{key_text}" if key_text.isidentifier() else f"{path}[{key_text!r}]"
-            yield f"{child_path}<key>", key_text
-            yield from walk_json(child, child_path)
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from walk_json(child, f"{path}[{i}]")
 
 
 def locate_in_json(scanner: Scanner, value: Any) -> list[tuple[str, Hit]]:

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.envelope import Attachment, EnvelopeError, ReplayRecording, decode_item, parse_envelope
+from harness.envelope.jsontree import walk_json
 from harness.privacy.canaries import Canary
-from harness.privacy.scanner import Hit, Scanner, walk_json
+from harness.privacy.scanner import Hit, Scanner
 from harness.replay import replay_strings
 from harness.results import MaskedLocation
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.privacy.scanner import walk_json
+from harness.envelope.jsontree import walk_json
 
 FULL_SNAPSHOT, INCREMENTAL, META, CUSTOM = 2, 3, 4, 5
 MUTATION, INPUT = 0, 5
