@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
-NODE_CLIENTS := $(wildcard tests/sdk_clients/*/package-lock.json tests/release/*/package-lock.json tests/replay/*/package-lock.json)
+NODE_CLIENTS := $(wildcard tests/sdk_clients/*/package-lock.json tests/release/*/package-lock.json harness/replay/player/package-lock.json)
 PYTEST_ARGS ?=
 
 

@@ -2,8 +2,10 @@
 
 The events are redacted first (`harness.redact.Redactor`: every canary value, in every encoding it
 knows, becomes a label such as ``⟦password#3⟧``), so the picture shows where a secret leaked without
-showing it. The player is the ``rrweb`` npm package installed in ``tests/replay/player`` (its UMD
-bundle is loaded into a blank page; nothing is fetched from the network).
+showing it. The player is the ``rrweb`` npm package installed next to this module, in
+``harness/replay/player`` (``npm ci`` there; ``make install-node`` does it): its UMD bundle is loaded into
+a blank page, and nothing is fetched from the network. Secrets come in as plain (value, label) pairs, so
+this module knows nothing of the privacy audit that planted them.
 """
 
 from __future__ import annotations
@@ -13,24 +15,26 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from harness.privacy.canaries import Canary
 from harness.redact import Redactor
 
-PLAYER_DIR = Path(__file__).resolve().parents[2] / "tests" / "replay" / "player" / "node_modules" / "rrweb" / "dist"
+PLAYER_PACKAGE = Path(__file__).resolve().parent / "player"
+"""The npm package (package.json and its lockfile) that installs rrweb for the player."""
+PLAYER_DIR = PLAYER_PACKAGE / "node_modules" / "rrweb" / "dist"
 INPUT, INCREMENTAL = 5, 3
 
 
 def player_missing() -> str | None:
     """Why the player cannot run here, or None."""
     if not (PLAYER_DIR / "rrweb.umd.cjs").exists():
-        return f"rrweb is not installed in {PLAYER_DIR.parents[2]} (npm ci there)"
+        return f"rrweb is not installed in {PLAYER_PACKAGE} (npm ci there)"
     return None
 
 
-def redacted(events: list[dict[str, Any]], canaries: Iterable[Canary]) -> list[dict[str, Any]]:
+def redacted(events: list[dict[str, Any]], secrets: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """``events`` with every secret of ``secrets`` (``(value, label)`` pairs) replaced by ``⟦label⟧``."""
     redactor = Redactor()
-    for canary in canaries:
-        redactor.add(canary.value, canary.label)
+    for value, label in secrets:
+        redactor.add(value, label)
     out: list[dict[str, Any]] = json.loads(redactor.redact(json.dumps(events, ensure_ascii=False)))
     return out
 

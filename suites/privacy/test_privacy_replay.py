@@ -206,7 +206,7 @@ def pictures(recorded: dict[str, Recorded], tmp_path_factory: pytest.TempPathFac
     out: dict[str, Path] = {}
     with chromium() as browser:
         for variant, replay in recorded.items():
-            events = redacted(replay.events, replay.canaries.all)
+            events = redacted(replay.events, [(c.value, c.label) for c in replay.canaries.all])
             assert Scanner(replay.canaries.all).scan_text(json.dumps(events, ensure_ascii=False)) == []
             labels = sorted({m for v in input_values(events) for m in re.findall(r"⟦([^⟧]+)⟧", v.text)})
             png = render_png(browser, events, out_dir / f"{variant}.png", at_ms=last_input_offset(events))
