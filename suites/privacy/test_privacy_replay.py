@@ -20,28 +20,17 @@ from typing import Any
 import pytest
 
 from harness.checks import CheckRecorder
-from harness.envelope import ReplayRecording
-from harness.ingest import ProjectHandle
 from harness.privacy import CanaryFactory, Scanner
 from harness.privacy import replay_checks as rc
 from harness.privacy.canaries import Canary
 from harness.privacy.store_scan import scan_project
+from harness.production.replay_journey import JourneyTab, record_replays, replay_events
 from harness.release.browser import CHROMIUM, chromium
 from harness.results import MaskedLocation
 from harness.targets.fixtures import TargetFactory, unavailable
 from harness.targets.target import Target
 
 from .test_privacy_server import dump_canaries
-
-PATCH_CONFIG = """(() => {
-  const patch = PATCH;
-  let value;
-  Object.defineProperty(window, '__GATE_CONFIG__', {
-    configurable: true,
-    get() { return value; },
-    set(v) { value = { ...v, ...patch, overrides: { ...(v.overrides || {}), ...(patch.overrides || {}) } }; },
-  });
-})()"""
 
 
 def _variants() -> list[str]:
@@ -69,14 +58,6 @@ def _config(variant: str) -> dict[str, Any]:
     return config
 
 
-def replay_events(project: ProjectHandle, replay_id: str) -> list[dict[str, Any]]:
-    """Every rrweb event of one replay, segments in order."""
-    requests = {i.request_id for i in project.items("replay_event") if i.json().get("replay_id") == replay_id}
-    segments = [i.view for i in project.items("replay_recording") if i.request_id in requests]
-    recordings = sorted((s for s in segments if isinstance(s, ReplayRecording)), key=lambda s: s.segment_id)
-    return [e for r in recordings for e in r.events]
-
-
 @pytest.fixture(scope="module")
 def recorded(target_factory: TargetFactory) -> dict[str, Recorded]:
     if not CHROMIUM.exists():
@@ -93,49 +74,31 @@ def recorded(target_factory: TargetFactory) -> dict[str, Recorded]:
     typed = {v: (factory.make("email"), factory.make("password"), factory.make("card")) for v in _variants()}
     # held by the browser only: a URL fragment (an OAuth implicit-flow token), a cookie, a localStorage entry
     held = {v: (factory.make("token"), factory.make("token"), factory.make("token")) for v in _variants()}
-    pages: dict[str, Any] = {}
+    tabs = {
+        variant: JourneyTab(
+            url=f"{target.url}/login#access_token={held[variant][0].value}",
+            config=_config(variant),
+            email=typed[variant][0].value,
+            password=typed[variant][1].value,
+            card=typed[variant][2].value,
+            init_script=(
+                f"document.cookie = 'gate_pref={held[variant][1].value}; path=/';"
+                f" localStorage.setItem('gate_note', {json.dumps(held[variant][2].value)});"
+            ),
+        )
+        for variant in _variants()
+    }
     out: dict[str, Recorded] = {}
     with chromium() as browser:
-        try:
-            for variant in _variants():
-                page = browser.new_context().new_page()
-                page.add_init_script(PATCH_CONFIG.replace("PATCH", json.dumps(_config(variant))))
-                fragment, cookie, stored = held[variant]
-                page.add_init_script(
-                    f"document.cookie = 'gate_pref={cookie.value}; path=/';"
-                    f" localStorage.setItem('gate_note', {json.dumps(stored.value)});"
-                )
-                page.goto(f"{target.url}/login#access_token={fragment.value}")
-                page.wait_for_function("window.__gate !== undefined", polling=100)
-                pages[variant] = page
-            for variant, page in pages.items():
-                email, password, card = typed[variant]
-                page.fill("#email", email.value)
-                page.fill("#password", password.value)
-                page.fill("#card-number", card.value)
-                page.click("#login-submit")
-            for page in pages.values():
-                page.wait_for_selector("#spotify-email")
-                page.click("text=Media")
-                page.wait_for_selector("#blocked")
-            replay_ids, bearers = {}, {}
-            for variant, page in pages.items():
-                # The SDK sends no replay younger than 5 s: wait for the replay's age, not a fixed time.
-                page.wait_for_function("window.__gate.replayAgeMs() > 5100", timeout=15000, polling=100)
-                bearers[variant] = page.evaluate(
-                    "JSON.parse(sessionStorage.getItem('spotify-explorer-session')).spotifyToken"
-                )
-                replay_ids[variant] = page.evaluate("window.__gate.replayId()")
-                assert page.evaluate("window.__gate.flush(5000)") is True
-        finally:
-            for page in pages.values():
-                page.context.close()
+        replays = record_replays(browser, tabs)
+    assert all(r.flushed for r in replays.values()), replays
     project = target.browser_project
-    for variant, replay_id in replay_ids.items():
+    for variant, tab in replays.items():
+        replay_id, bearer = tab.replay_id, tab.bearer
         assert replay_id, variant
         project.wait_for_items("replay_recording", count=1, timeout=10)
         events = replay_events(project, replay_id)
-        session = [Canary("bearer", bearers[variant], f"bearer#session-{variant}")] if bearers[variant] else []
+        session = [Canary("bearer", bearer, f"bearer#session-{variant}")] if bearer else []
         fragment, cookie, stored = held[variant]
         canaries = rc.ReplayCanaries(
             typed=typed[variant], rendered=(name, shown_email), session=[*session, cookie, stored], fragment=[fragment]

@@ -1,0 +1,48 @@
+"""Waiting for stored items the ingest cannot filter on: a text in the payload, a replay's id, a marker tag.
+
+The control API's long-poll waits for a count of items by project and type. A test or a probe that wants
+the one item matching a condition repeats it: look, and if nothing matches, long-poll for one more item of
+that type, until the deadline. This is that loop, written once, so callers never poll or sleep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+
+from harness.ingest.client import ProjectHandle, StoredItem
+
+__all__ = ["LONG_POLL_S", "mentions", "wait_matching"]
+
+LONG_POLL_S = 5.0
+"""The longest single long-poll inside a wait: a new item of another shape wakes it sooner anyway."""
+
+
+def mentions(text: str) -> Callable[[StoredItem], bool]:
+    """A predicate: the item's payload contains ``text`` (UTF-8)."""
+    needle = text.encode()
+    return lambda item: needle in item.payload
+
+
+def wait_matching(
+    project: ProjectHandle,
+    predicate: Callable[[StoredItem], bool],
+    *,
+    type: str | None = None,
+    timeout: float = 10.0,
+) -> list[StoredItem]:
+    """The items of ``project`` (of ``type``) matching ``predicate``, as soon as there is one.
+
+    Raises `TimeoutError`, naming what the project holds, when none matched within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        items = project.items(type)
+        found = [item for item in items if predicate(item)]
+        if found:
+            return found
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"nothing matched in project {project.id} after {timeout:g} s; it holds {items}")
+        with contextlib.suppress(TimeoutError):  # one more look above, then fail with what is stored
+            project.wait_for_items(type, count=len(items) + 1, timeout=min(remaining, LONG_POLL_S))
