@@ -3,6 +3,9 @@
 Anything a report or an Allure result attaches goes through here first, so a privacy audit's own
 artefacts never leak what it planted. Longer secrets are replaced first, so a secret that contains
 another is not half-replaced.
+
+It also holds the one list of header names whose values are secrets (`SENSITIVE_HEADERS`), which the
+production checks (a captured request) and the replay checks (recorded network details) both judge by.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ import base64
 import json
 from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus
+
+SENSITIVE_HEADERS = ("authorization", "cookie", "set-cookie", "x-api-key", "x-forwarded-for")
+"""Header names (lower-case) that must never be captured: credentials, session cookies, the client's address."""
 
 
 def _forms(value: str) -> set[str]:

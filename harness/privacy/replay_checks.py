@@ -16,13 +16,13 @@ from typing import Any
 
 from harness.privacy.canaries import Canary
 from harness.privacy.scanner import Scanner
+from harness.redact import SENSITIVE_HEADERS
 from harness.replay import blocked_elements, input_values, masked_texts, network_details, replay_strings
 from harness.results import CheckResult, MaskedLocation, Verdict
 
 MASKED = re.compile(r"^[*\s]*$")
 # URLs whose details must never be recorded (the hardened target's networkDetailDenyUrls)
 DENIED_DETAIL_URLS = re.compile(r"/api/(spotify|login|auth)\b")
-SENSITIVE_HEADERS = ("authorization", "cookie", "set-cookie", "x-api-key")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@
 Every summary names the measured value that decided the verdict, so a failing suite test reads
 ``production.sampling.server-traces-rate: server traces sample rate 0.9620 (…)``. Absence is never
 a pass on its own: each "nothing was sent" check takes a positive control and answers INCONCLUSIVE
-without one.
+without one. The checks of one event's quality (frames, request context, grouping) are
+`harness.production.quality`.
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ __all__ = [
     "delivery",
     "dsn_removed",
     "environment_on_items",
-    "event_quality_checks",
     "filtered",
     "gate_routes_closed",
-    "grouping_stable",
     "kill_switch",
     "max_breadcrumbs",
     "monitoring_shape",
@@ -382,129 +381,6 @@ def monitoring_shape(
     if errors:
         return _result(check_id, Verdict.FAIL, f"{route}: {'; '.join(errors)}", **evidence)
     return _result(check_id, Verdict.PASS, f"{route} answers the documented shape", **evidence)
-
-
-# ---- event quality --------------------------------------------------------------------------------
-def _frames(event: Mapping[str, Any]) -> list[dict[str, Any]]:
-    frames: list[dict[str, Any]] = []
-    for value in (event.get("exception") or {}).get("values") or []:
-        frames += [f for f in ((value.get("stacktrace") or {}).get("frames") or []) if isinstance(f, dict)]
-    return frames
-
-
-def grouping_inputs(event: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """Exception types and in-app frames (module or file, function): what groups an error."""
-    types = tuple(str(v.get("type")) for v in (event.get("exception") or {}).get("values") or [])
-    frames = tuple(
-        (str(f.get("module") or f.get("filename") or ""), str(f.get("function") or ""))
-        for f in _frames(event)
-        if f.get("in_app")
-    )
-    return types, frames
-
-
-def _meta_errors(meta: Any, path: str = "$") -> list[str]:
-    found: list[str] = []
-    if isinstance(meta, dict):
-        for key, value in meta.items():
-            if key == "" and isinstance(value, dict) and value.get("err"):
-                found.append(f"{path}: {value['err']}")
-            else:
-                found += _meta_errors(value, f"{path}.{key}" if key else path)
-    elif isinstance(meta, list):
-        for i, value in enumerate(meta):
-            found += _meta_errors(value, f"{path}[{i}]")
-    return found
-
-
-def normalization_errors(event: Mapping[str, Any]) -> list[str]:
-    """Errors Relay's own normalization records in ``_meta`` (`sentry_relay.StoreNormalizer`)."""
-    from sentry_relay.processing import StoreNormalizer
-
-    normalized = StoreNormalizer().normalize_event(dict(event))
-    return _meta_errors(normalized.get("_meta") or {}) + [str(e) for e in normalized.get("errors") or []]
-
-
-SENSITIVE_HEADERS = ("authorization", "cookie", "x-api-key", "x-forwarded-for")
-
-
-def event_quality_checks(event: Mapping[str, Any], *, crumb_category: str = "gate") -> list[CheckResult]:
-    """In-app frames, scrubbed request context, breadcrumbs leading to the error, the route, Relay normalization."""
-    out = []
-    in_app = [f for f in _frames(event) if f.get("in_app")]
-    out.append(
-        _result(
-            "production.quality.in-app-frames",
-            Verdict.PASS if in_app else Verdict.FAIL,
-            f"{len(in_app)} in-app frames of {len(_frames(event))}",
-            in_app=len(in_app),
-        )
-    )
-    request = event.get("request") or {}
-    headers = request.get("headers") or {}
-    names = [str(h[0] if isinstance(h, list | tuple) else h).lower() for h in headers]
-    leaked = [n for n in names if n in SENSITIVE_HEADERS]
-    problems = []
-    if not request.get("url"):
-        problems.append("no request.url")
-    if not request.get("method"):
-        problems.append("no request.method")
-    if leaked:
-        problems.append(f"unscrubbed headers {leaked}")
-    if request.get("cookies"):
-        problems.append("request.cookies present")
-    out.append(
-        _result(
-            "production.quality.request-context",
-            Verdict.FAIL if problems else Verdict.PASS,
-            "; ".join(problems) or f"request {request.get('method')} {request.get('url')} with scrubbed headers",
-            problems=problems,
-        )
-    )
-    crumbs = event.get("breadcrumbs") or []
-    values = crumbs.get("values", []) if isinstance(crumbs, dict) else crumbs
-    ours = [c for c in values if isinstance(c, dict) and c.get("category") == crumb_category]
-    out.append(
-        _result(
-            "production.quality.breadcrumbs",
-            Verdict.PASS if ours else Verdict.FAIL,
-            f"{len(ours)} breadcrumbs of category {crumb_category!r} of {len(values)} lead to the error",
-            breadcrumbs=len(values),
-            ours=len(ours),
-        )
-    )
-    tags = event.get("tags")
-    route = event.get("transaction") or (tags.get("transaction") if isinstance(tags, dict) else None)
-    out.append(
-        _result(
-            "production.quality.transaction",
-            Verdict.PASS if route else Verdict.FAIL,
-            f"transaction/route {route!r}",
-            transaction=route,
-        )
-    )
-    errors = normalization_errors(event)
-    out.append(
-        _result(
-            "production.quality.relay-normalization",
-            Verdict.FAIL if errors else Verdict.PASS,
-            f"{len(errors)} normalization errors in _meta" + (f": {errors[:5]}" if errors else ""),
-            errors=errors[:20],
-        )
-    )
-    return out
-
-
-def grouping_stable(check_id: str, first: Mapping[str, Any], second: Mapping[str, Any]) -> CheckResult:
-    a, b = grouping_inputs(first), grouping_inputs(second)
-    evidence = {"first": [list(a[0]), [list(f) for f in a[1]]], "second": [list(b[0]), [list(f) for f in b[1]]]}
-    if a != b:
-        return _result(check_id, Verdict.FAIL, f"grouping inputs differ: {a} vs {b}", **evidence)
-    if not a[1]:
-        return _result(check_id, Verdict.FAIL, f"no in-app frames to group on (types {a[0]})", **evidence)
-    return _result(
-        check_id, Verdict.PASS, f"same exception types {a[0]} and {len(a[1])} in-app frames twice", **evidence
-    )
 
 
 # ---- delivery -------------------------------------------------------------------------------------

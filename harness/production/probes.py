@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.production import checks
+from harness.production import checks, quality
 from harness.production.drive import burst, collect, new_marker, same_requests, wait_marked
 from harness.production.items import discarded, marked_items, root_traces, tags_of
 from harness.results import CheckResult
@@ -255,8 +255,8 @@ def probe_event_quality(target: Target) -> list[CheckResult]:
         events.append(found[0].json() if found else None)
     if events[0] is None or events[1] is None:
         raise AssertionError(f"{target.name}: the quality errors did not arrive ({markers})")
-    out = checks.event_quality_checks(events[0])
-    out.append(checks.grouping_stable("production.quality.grouping", events[0], events[1]))
+    out = quality.event_quality_checks(events[0])
+    out.append(quality.grouping_stable("production.quality.grouping", events[0], events[1]))
     return out
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from harness.ingest import StoredItem
-from harness.production import checks
+from harness.production import checks, quality
 from harness.production.expectations import ExpectationError, load_expectations, parse_expectations
 from harness.production.items import discarded, marked_items, root_traces
 from harness.results import Verdict
@@ -137,8 +137,8 @@ def test_release_needs_sessions_for_release_health() -> None:
 
 
 def test_normalization_errors_are_read_from_meta() -> None:
-    assert checks.normalization_errors({"message": "x", "level": "error"}) == []
-    assert any("level" in e for e in checks.normalization_errors({"message": "x", "level": "nope"}))
+    assert quality.normalization_errors({"message": "x", "level": "error"}) == []
+    assert any("level" in e for e in quality.normalization_errors({"message": "x", "level": "nope"}))
 
 
 def test_monitoring_shape_names_the_wrong_field() -> None:
@@ -180,8 +180,8 @@ def test_grouping_inputs_compare_in_app_frames() -> None:
         frames = [{"module": "app", "function": fn, "in_app": True}, {"module": "lib", "function": "x"}]
         return {"exception": {"values": [{"type": "E", "stacktrace": {"frames": frames}}]}}
 
-    assert checks.grouping_stable("production.quality.grouping", event("f"), event("f")).passed
-    assert checks.grouping_stable("production.quality.grouping", event("f"), event("g")).verdict is Verdict.FAIL
+    assert quality.grouping_stable("production.quality.grouping", event("f"), event("f")).passed
+    assert quality.grouping_stable("production.quality.grouping", event("f"), event("g")).verdict is Verdict.FAIL
 
 
 def test_monitoring_noise_needs_the_routes_to_answer() -> None:
