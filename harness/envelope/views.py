@@ -16,8 +16,6 @@ from harness.envelope.codec import Item
 from harness.envelope.errors import EnvelopeError
 
 SPAN_V2_CONTENT_TYPE = "application/vnd.sentry.items.span.v2+json"
-LOG_CONTENT_TYPE = "application/vnd.sentry.items.log+json"
-TRACE_METRIC_CONTENT_TYPE = "application/vnd.sentry.items.trace-metric+json"
 REPLAY_MAX_UNCOMPRESSED = 100 * 1024 * 1024
 """Relay's limit on a decompressed replay recording (relay-config ``max_replay_uncompressed_size``)."""
 

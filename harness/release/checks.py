@@ -16,7 +16,6 @@ from harness.release.flow import FlowResult
 from harness.results import CheckResult, Verdict
 
 FLOW_BUDGET_S = 120.0
-ACCURACY_THRESHOLD = 0.95
 
 Bundle = Mapping[str, Any]
 

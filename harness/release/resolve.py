@@ -31,7 +31,8 @@ from harness.results import CheckResult, Verdict
 from harness.webapi.bundle import ArtifactBundle, normalize_debug_id
 
 ACCURACY_CHECK = "release.sourcemaps.accuracy"
-REASONS = ("no-event", "no-frame", "no-debug-id", "map-missing", "release-mismatch", "wrong-position")
+ACCURACY_THRESHOLD = 0.95
+"""Resolved throw sites over expected ones at or above which source maps pass."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ class AccuracyReport:
     def reasons(self) -> dict[str, int]:
         return dict(Counter(o.reason for o in self.outcomes if o.reason))
 
-    def check(self, threshold: float = 0.95) -> CheckResult:
+    def check(self, threshold: float = ACCURACY_THRESHOLD) -> CheckResult:
         ok = self.expected > 0 and self.accuracy >= threshold
         reasons = self.reasons()
         detail = "; unresolved: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) if reasons else ""
