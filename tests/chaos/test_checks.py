@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pytest
-
 from harness.chaos import checks
 from harness.chaos.load import LoadSample, percentile
 from harness.chaos.rig import proxied_dsn
@@ -22,35 +20,6 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(list(map(float, range(1, 101))), 0.95) == 95.0
     assert math.isnan(percentile([], 0.95))
     assert sample([1.0] * 19 + [100.0]).p95_ms == 1.0
-
-
-class TestAppUnaffected:
-    def test_within_the_rule_passes_and_shows_both_figures(self) -> None:
-        result = checks.app_unaffected("chaos.x.y", "black hole", sample([10.0] * 100), sample([12.0] * 100))
-        assert result.verdict is Verdict.PASS
-        assert "p95 12.0 ms vs 10.0 ms steady" in result.summary
-        assert result.evidence["before"]["p95_ms"] == 10.0
-
-    def test_a_user_facing_failure_fails(self) -> None:
-        result = checks.app_unaffected("chaos.x.y", "refused", sample([10.0] * 100), sample([10.0] * 99, failures=1))
-        assert result.verdict is Verdict.FAIL
-        assert "1/99 failed" in result.summary
-        assert "GET / #0: 500" in result.summary
-
-    def test_an_sdk_blocking_on_the_outage_fails(self) -> None:
-        result = checks.app_unaffected("chaos.x.y", "black hole", sample([20.0] * 100), sample([10_000.0] * 100))
-        assert result.verdict is Verdict.FAIL
-        assert "p95 10000.0 ms vs 20.0 ms" in result.summary
-
-    def test_over_the_rule_but_not_grossly_is_inconclusive(self) -> None:
-        result = checks.app_unaffected("chaos.x.y", "latency", sample([100.0] * 100), sample([180.0] * 100))
-        assert result.verdict is Verdict.INCONCLUSIVE
-
-    @pytest.mark.parametrize(
-        ("during", "before", "ok"), [(1100, 1000, True), (1101, 1000, False), (60, 10, True), (61, 10, False)]
-    )
-    def test_the_rule(self, during: float, before: float, ok: bool) -> None:
-        assert checks.p95_within(during, before) is ok
 
 
 def event(status: str, route: str = "/api/spotify/search", frames: tuple[str, ...] = ("app.search",)) -> dict[str, Any]:
