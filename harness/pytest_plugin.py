@@ -3,7 +3,7 @@
 - ``sentry_ingest_process`` (session): the ingest, started as its own process on a free loopback
   port. Under pytest-xdist each worker starts its own (tests isolate by project anyway, so there is
   nothing to share, and one process per worker keeps a slow test from starving another worker's
-  ingest). ``--gate-ingest-url URL`` or ``SENTRY_GATE_INGEST_URL`` uses a running one instead.
+  ingest). ``--gate-ingest-url URL`` or the settings' ``ingest_url`` uses a running one instead.
 - ``sentry_ingest`` (session): an `IngestClient` for it.
 - ``sentry_project`` (function): a fresh project (its own DSN) per test; isolation without resets.
 - ``gate_check`` (session): ``gate_check(result)`` records a `CheckResult` for the report
@@ -13,6 +13,8 @@
   (see `harness.chaos.fixtures`).
 - ``target_factory`` / ``target`` (module): bundled reference targets wired to the ingest
   (see `harness.targets.fixtures`).
+- ``gate_settings`` (session): the run's `harness.settings.Settings` (``sentry-gate run`` hands them over
+  serialised; a developer's single variables apply on top).
 - ``gate_target`` (session): the external deployment ``sentry-gate run --target URL`` handed to the
   suites (after its handshake), or None when the run is on a bundled target.
 
@@ -22,7 +24,6 @@ redacted JSON.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,7 +35,8 @@ from harness.checks import CheckRecorder
 from harness.ingest import IngestClient, IngestProcess, ProjectHandle, start_ingest
 from harness.redact import Redactor
 from harness.release.fixtures import sentry_cli, sentry_org, sentry_webapi
-from harness.targets.external import external_from_env
+from harness.settings import Settings
+from harness.targets.external import external_target
 from harness.targets.fixtures import TARGET_MARKER, target, target_factory
 from harness.targets.target import Target
 
@@ -43,6 +45,7 @@ __all__ = [
     "fault_proxy",
     "gate_check",
     "gate_redactor",
+    "gate_settings",
     "gate_target",
     "sentry_cli",
     "sentry_ingest",
@@ -85,10 +88,16 @@ def sentry_ingest_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 @pytest.fixture(scope="session")
-def sentry_ingest(request: pytest.FixtureRequest) -> Iterator[IngestClient]:
-    url = request.config.getoption("gate_ingest_url") or os.environ.get("SENTRY_GATE_INGEST_URL")
+def gate_settings() -> Settings:
+    """The run's settings, read once per session."""
+    return Settings.from_environ()
+
+
+@pytest.fixture(scope="session")
+def sentry_ingest(request: pytest.FixtureRequest, gate_settings: Settings) -> Iterator[IngestClient]:
+    url = request.config.getoption("gate_ingest_url") or gate_settings.ingest_url
     if url:
-        client = IngestClient(url, token=os.environ.get("SENTRY_GATE_CONTROL_TOKEN"))
+        client = IngestClient(url, token=gate_settings.control_token)
     else:
         process: IngestProcess = request.getfixturevalue("sentry_ingest_process")
         client = IngestClient(process.url, token=process.control_token)
@@ -106,9 +115,9 @@ def gate_check(request: pytest.FixtureRequest) -> CheckRecorder:
 
 
 @pytest.fixture(scope="session")
-def gate_target(sentry_ingest: IngestClient) -> Target | None:
-    """The user's deployment when the run names one (``SENTRY_GATE_TARGET`` is a URL), else None."""
-    return external_from_env(sentry_ingest)
+def gate_target(sentry_ingest: IngestClient, gate_settings: Settings) -> Target | None:
+    """The user's deployment when the run names one (the settings' ``target`` is a URL), else None."""
+    return external_target(sentry_ingest, gate_settings)
 
 
 @pytest.fixture

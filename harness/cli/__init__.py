@@ -1,7 +1,7 @@
 """``sentry-gate``: the command line. Sub-commands live one per module; this file only dispatches.
 
 Exit codes (documented in README and docs/cli.md): 0 pass, 1 fail, 3 inconclusive,
-2 usage or set-up error.
+2 usage or set-up error (a `harness.errors.UsageError`; any other exception is a bug and keeps its traceback).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from harness.cli import chaos_cmd, ingest_cmd, relay_cmd, run_cmd
+from harness.errors import UsageError
 from harness.privacy import audit as audit_cmd
 from harness.release import command as release_cmd
 
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except KeyboardInterrupt:
         return 130
-    except ValueError as exc:
+    except UsageError as exc:
         print(f"sentry-gate: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return code

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from harness.chaos.proxy import FaultProxy, ProxyError
 from harness.chaos.spec import Direction, parse_toxic_spec
 from harness.chaos.toxics import TOXIC_TYPES, make_toxic, toxic_attributes
+from harness.errors import UsageError
 
 
 def register(sub: Any) -> None:
@@ -73,8 +74,11 @@ def _toxics(args: argparse.Namespace) -> int:
 
 
 def _proxy(args: argparse.Namespace) -> int:
-    specs = [parse_toxic_spec(text) for text in args.toxic]  # ValueError → usage error (exit 2)
-    proxy = FaultProxy(args.upstream, listen=args.listen, name=args.name, seed=args.seed)
+    try:
+        specs = [parse_toxic_spec(text) for text in args.toxic]
+        proxy = FaultProxy(args.upstream, listen=args.listen, name=args.name, seed=args.seed)
+    except ValueError as exc:  # a toxic spec or an address the user typed
+        raise UsageError(str(exc)) from exc
     return asyncio.run(_serve(proxy, specs, disabled=args.disabled, control=args.control, out=sys.stdout))
 
 
@@ -176,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(["chaos", *(sys.argv[1:] if argv is None else argv)])
     try:
         code: int = args.handler(args)
-    except ValueError as exc:
+    except UsageError as exc:
         print(f"sentry-gate: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

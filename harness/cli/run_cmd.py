@@ -10,9 +10,9 @@ For an external target (a URL) the run creates a server and a browser project, p
 the deployment, and waits (``--handshake-timeout``) until the deployment really sends to the gate;
 nothing arriving is a set-up error (exit 2), not a verdict.
 
-What the suites are told (environment of the pytest subprocess, see `harness.targets.external`):
-``SENTRY_GATE_TARGET``, ``SENTRY_GATE_ENVIRONMENT`` and ``GATE_ENVIRONMENTS``, ``SENTRY_GATE_RELEASE``,
-``SENTRY_GATE_EXPECT``, and for an external target ``SENTRY_GATE_SERVER_PROJECT``/``…_BROWSER_PROJECT``.
+What the suites are told: one `harness.settings.Settings` (target, environment, release, expectation file,
+and for an external target its ingest projects), handed to the pytest subprocess in its one serialised
+form and read back by the ``gate_settings`` fixture.
 """
 
 from __future__ import annotations
@@ -29,21 +29,15 @@ from typing import Any
 from harness.checks import read_results
 from harness.cli.console import Console, make_console, progress
 from harness.cli.handshake import wait_for_deployment
+from harness.errors import UsageError
 from harness.ingest import IngestClient, IngestProcess, start_ingest
+from harness.production.expectations import ExpectationError, load_expectations
 from harness.report import RunInfo, write_report
 from harness.results import CheckResult, Verdict, overall_verdict
-from harness.targets.external import (
-    ENV_BROWSER_PROJECT,
-    ENV_ENVIRONMENT,
-    ENV_EXPECT,
-    ENV_RELEASE,
-    ENV_SERVER_PROJECT,
-    ENV_TARGET,
-    describe_external,
-    is_external,
-)
+from harness.settings import ProductionSettings, Settings, check_environment_name
+from harness.targets.external import describe_external, is_external
 from harness.targets.launcher import BUNDLED_TARGETS
-from harness.targets.options import ENVIRONMENTS, TargetOptions
+from harness.targets.options import TargetOptions
 
 PROFILES: dict[str, list[str]] = {
     "pre-release": ["production", "privacy", "release"],
@@ -79,10 +73,9 @@ def register(sub: Any) -> None:
     )
     run.add_argument(
         "--environment",
-        choices=ENVIRONMENTS,
         default=None,
-        help="the environment to check (default: every environment the expectation file names; production"
-        " for an external target)",
+        help="the environment to check, any name Sentry accepts (default: every environment the expectation"
+        " file names; production for an external target)",
     )
     run.add_argument("--release", default=None, help="the release the deployment should report")
     run.add_argument("--expect", type=Path, default=None, help="expectation YAML (see suites/production/expectations)")
@@ -115,32 +108,37 @@ class RunPlan:
     expect: Path | None
     suites: list[Path]
     missing: list[str]
-    env: dict[str, str] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
 
 
 def plan_run(args: argparse.Namespace) -> RunPlan:
-    """Validate the arguments (ValueError → exit 2) and find the profile's suites."""
+    """Validate the arguments (`UsageError` → exit 2) and find the profile's suites."""
     target: str = args.target
     external = is_external(target)
     if not external and target.removeprefix("bundled:") not in BUNDLED_TARGETS:
         known = ", ".join(f"bundled:{n}" for n in BUNDLED_TARGETS)
-        raise ValueError(f"--target {target!r} is not one of {known}, nor an http(s) URL")
+        raise UsageError(f"--target {target!r} is not one of {known}, nor an http(s) URL")
     if external:
         describe_external(target, TargetOptions(server_dsn="x", browser_dsn="x"))  # validates the URL
     if args.expect is not None:
         _check_expectations(args.expect)
     if args.handshake_timeout <= 0:
-        raise ValueError("--handshake-timeout must be positive")
+        raise UsageError("--handshake-timeout must be positive")
+    if args.environment is not None:
+        try:
+            check_environment_name(args.environment)
+        except UsageError as exc:
+            raise UsageError(f"--environment: {exc}") from exc
     wanted = PROFILES[args.profile]
     found = [s for s in wanted if any((args.suites / s).glob("test_*.py"))]
-    env = {ENV_TARGET: target}
-    if args.environment:
-        env[ENV_ENVIRONMENT] = args.environment
-        env["GATE_ENVIRONMENTS"] = args.environment  # the production suite's own narrowing
-    if args.release:
-        env[ENV_RELEASE] = args.release
-    if args.expect is not None:
-        env[ENV_EXPECT] = str(args.expect.resolve())
+    settings = Settings.from_environ().replace(
+        target=target,
+        environment=args.environment,
+        release=args.release or None,
+        expect=args.expect.resolve() if args.expect is not None else None,
+    )
+    if args.environment:  # the production suite's own narrowing
+        settings = settings.replace(production=ProductionSettings(environments=(args.environment,)))
     return RunPlan(
         profile=args.profile,
         target=target,
@@ -150,20 +148,18 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         expect=args.expect,
         suites=[args.suites / s for s in found],
         missing=[s for s in wanted if s not in found],
-        env=env,
+        settings=settings,
     )
 
 
 def _check_expectations(path: Path) -> None:
     """A broken expectation file is a usage error now, not a crash in the middle of the suites."""
-    from harness.production.expectations import ExpectationError, load_expectations
-
     if not path.is_file():
-        raise ValueError(f"--expect {path}: no such file")
+        raise UsageError(f"--expect {path}: no such file")
     try:
         load_expectations(path)
     except ExpectationError as exc:
-        raise ValueError(f"--expect {path}: {exc}") from exc
+        raise UsageError(f"--expect {path}: {exc}") from exc
 
 
 def pytest_command(paths: list[Path], out: Path, ingest_url: str) -> list[str]:
@@ -190,7 +186,7 @@ def pytest_command(paths: list[Path], out: Path, ingest_url: str) -> list[str]:
 def _run_suites(plan: RunPlan, out: Path, ingest_url: str, console: Console) -> tuple[list[CheckResult], int, float]:
     results_path = out / "results.jsonl"
     budget = BUDGET_S[plan.profile]
-    env = {**os.environ, **plan.env}
+    env = {**os.environ, **plan.settings.to_environ()}
     started = time.monotonic()
     with (
         (out / "pytest.log").open("w", encoding="utf-8") as log,
@@ -230,10 +226,9 @@ def _external_handshake(
     external = describe_external(plan.target, options)
     console.print(external.instructions())
     console.print(external.sdk_settings())
-    plan.env[ENV_SERVER_PROJECT] = str(server.id)
-    plan.env[ENV_BROWSER_PROJECT] = str(browser.id)
-    if plan.environment is None:
-        plan.env[ENV_ENVIRONMENT] = options.environment
+    plan.settings = plan.settings.replace(
+        server_project=server.id, browser_project=browser.id, environment=options.environment
+    )
     with progress(console, f"waiting up to {timeout:g} s for {plan.target} to send to the gate") as status:
         result = wait_for_deployment(
             client,
@@ -256,7 +251,7 @@ def _start_ingest(out: Path, port: int) -> IngestProcess:
     try:
         return start_ingest(out / "ingest", extra_args=["--port", str(port)] if port else None)
     except RuntimeError as exc:
-        raise ValueError(f"the run's ingest did not start: {exc}") from exc
+        raise UsageError(f"the run's ingest did not start: {exc}") from exc
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -8,41 +8,21 @@ so the deployment has to run on the same machine, or reach it through a tunnel t
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
+from harness.errors import UsageError
+from harness.ingest import IngestClient, ProjectHandle
+from harness.settings import AppVariables, Settings
 from harness.targets.options import TargetOptions
 from harness.targets.target import Target
 
-if TYPE_CHECKING:
-    from harness.ingest import IngestClient
-
 __all__ = [
-    "ENV_BROWSER_PROJECT",
-    "ENV_ENVIRONMENT",
-    "ENV_EXPECT",
-    "ENV_RELEASE",
-    "ENV_SERVER_PROJECT",
-    "ENV_TARGET",
     "ExternalTarget",
     "describe_external",
-    "external_from_env",
+    "external_target",
     "is_external",
 ]
-
-# What `sentry-gate run` tells the suites it starts (pytest runs in a subprocess; these are its contract).
-ENV_TARGET: Final = "SENTRY_GATE_TARGET"
-"""``bundled:express-vue``, ``bundled:python-api`` or the external deployment's URL."""
-ENV_ENVIRONMENT: Final = "SENTRY_GATE_ENVIRONMENT"
-ENV_RELEASE: Final = "SENTRY_GATE_RELEASE"
-ENV_EXPECT: Final = "SENTRY_GATE_EXPECT"
-"""Path of the expectation YAML (``--expect``) the production suite should read instead of its own."""
-ENV_SERVER_PROJECT: Final = "SENTRY_GATE_SERVER_PROJECT"
-ENV_BROWSER_PROJECT: Final = "SENTRY_GATE_BROWSER_PROJECT"
-"""Ingest project ids the external deployment's DSNs point at (set only for an external target)."""
 
 
 def is_external(target: str) -> bool:
@@ -66,7 +46,7 @@ class ExternalTarget:
             "Optional (more checks can run):",
             *(f"  {k}={v}" for k, v in self.optional.items()),
             "The DSNs point at this machine's loopback: the deployment must run here or reach it through",
-            "a tunnel. Checks that need the gate routes are skipped when GATE_FAULT_TOKEN is not set.",
+            f"a tunnel. Checks that need the gate routes are skipped when {AppVariables.FAULT_TOKEN} is not set.",
         ]
         return "\n".join(lines)
 
@@ -98,7 +78,7 @@ def describe_external(url: str, options: TargetOptions) -> ExternalTarget:
     """Describe the external target at ``url`` given the DSNs and token in ``options``."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"an external target needs an http(s) URL, not {url!r}")
+        raise UsageError(f"an external target needs an http(s) URL, not {url!r}")
     if options.server_dsn is None or options.browser_dsn is None:
         raise ValueError("create the server and browser projects first: both DSNs are needed")
     settings = {
@@ -109,36 +89,32 @@ def describe_external(url: str, options: TargetOptions) -> ExternalTarget:
     if options.release is not None:
         settings["SENTRY_RELEASE"] = options.release
     optional = {
-        "GATE_FAULT_TOKEN": options.fault_token or "<a secret of your choice>",
+        AppVariables.FAULT_TOKEN: options.fault_token or "<a secret of your choice>",
         "SENTRY_TRACES_SAMPLE_RATE": "<only to test the kill switch>",
     }
     return ExternalTarget(url=url.rstrip("/"), settings=settings, optional=optional)
 
 
-def external_from_env(ingest: IngestClient, environ: Mapping[str, str] | None = None) -> Target | None:
+def external_target(ingest: IngestClient, settings: Settings) -> Target | None:
     """The external target `sentry-gate run` handed to the suites, with its ingest projects; None if bundled.
 
     A suite (or a fixture) calls this to run against the user's deployment instead of a bundled target.
     """
-    from harness.ingest import ProjectHandle
-
-    env = os.environ if environ is None else environ
-    url = env.get(ENV_TARGET, "")
-    if not url or not is_external(url):
+    if not settings.target or not settings.external:
         return None
     projects = {p.id: p for p in ingest.projects()}
-    server = projects.get(int(env.get(ENV_SERVER_PROJECT, "0") or 0))
-    browser = projects.get(int(env.get(ENV_BROWSER_PROJECT, "0") or 0))
+    server = projects.get(settings.server_project or 0)
+    browser = projects.get(settings.browser_project or 0)
     if server is None or browser is None:
-        raise ValueError(f"{ENV_TARGET} is external but its ingest projects are not on this ingest")
+        raise UsageError(f"the run names {settings.target} but its ingest projects are not on this ingest")
     options = TargetOptions(
-        environment=env.get(ENV_ENVIRONMENT) or "production",
-        release=env.get(ENV_RELEASE) or None,
+        environment=settings.environment or "production",
+        release=settings.release or None,
         server_dsn=server.dsn,
         browser_dsn=browser.dsn,
         fault_token=None,
     )
-    target = Target(name="external", url=url.rstrip("/"), options=options)
+    target = Target(name="external", url=settings.target.rstrip("/"), options=options)
     target.server_project = ProjectHandle(ingest, server)
     target.browser_project = ProjectHandle(ingest, browser)
     return target

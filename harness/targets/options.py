@@ -1,7 +1,8 @@
 """What a target run is asked to be, and the environment variables that say it (DESIGN: Target contract).
 
-Pure data and pure functions: ``TargetOptions`` names the environment, release, variant, mutant, DSNs
-and fault token; ``target_environment`` turns them into the child's environment. Variables inherited
+Pure data and pure functions: ``TargetOptions`` names the environment (any name Sentry accepts: the gate
+fixes no list), release, variant, mutant, DSNs and fault token; ``target_environment`` turns them into the
+child's environment (the variable names are `harness.settings.AppVariables`). Variables inherited
 from the runner that would change what a target sends, or where, are dropped first, so a developer's
 own ``SENTRY_DSN`` or proxy never leaks into a test.
 """
@@ -13,24 +14,24 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from harness.settings import AppVariables, check_environment_name
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
     "DEFAULT_RELEASE",
-    "ENVIRONMENTS",
     "VARIANTS",
     "TargetOptions",
     "new_fault_token",
     "target_environment",
 ]
 
-ENVIRONMENTS: Final = ("production", "staging", "development", "test")
 VARIANTS: Final = ("hardened", "seed")
 DEFAULT_RELEASE: Final = "sentry-gate-target@1.0.0"
 
 # Exact names and prefixes of inherited variables a target must not see.
-_DROPPED_PREFIXES: Final = ("SENTRY_", "GATE_", "SPOTIFY_", "FAKE_SPOTIFY_")
+_DROPPED_PREFIXES: Final = ("SENTRY_", AppVariables.PREFIX, "SPOTIFY_", "FAKE_SPOTIFY_")
 _DROPPED_NAMES: Final = frozenset(
     {
         "ENABLE_SENTRY",
@@ -73,8 +74,7 @@ class TargetOptions:
     extra_env: Mapping[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.environment not in ENVIRONMENTS:
-            raise ValueError(f"environment {self.environment!r} is not one of {', '.join(ENVIRONMENTS)}")
+        check_environment_name(self.environment)
         if self.variant not in VARIANTS:
             raise ValueError(f"variant {self.variant!r} is not one of {', '.join(VARIANTS)}")
 
@@ -100,7 +100,7 @@ def target_environment(
         {
             "SENTRY_ENVIRONMENT": options.environment,
             "NODE_ENV": options.environment,
-            "GATE_VARIANT": options.variant,
+            AppVariables.VARIANT: options.variant,
             "SPOTIFY_API_URL": f"{spotify_url.rstrip('/')}/v1",
             "SPOTIFY_ACCOUNTS_URL": spotify_url.rstrip("/"),
             "HOST": "127.0.0.1",
@@ -110,10 +110,10 @@ def target_environment(
     )
     optional = {
         "SENTRY_RELEASE": options.release,
-        "GATE_MUTANT": options.mutant,
+        AppVariables.MUTANT: options.mutant,
         "SENTRY_DSN": options.server_dsn,
         "SENTRY_DSN_BROWSER": options.browser_dsn,
-        "GATE_FAULT_TOKEN": options.fault_token,
+        AppVariables.FAULT_TOKEN: options.fault_token,
     }
     env.update({k: v for k, v in optional.items() if v is not None})
     for key, value in options.extra_env.items():

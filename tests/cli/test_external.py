@@ -2,7 +2,7 @@
 
 The deployment is a bundled target started by hand, as a user starts theirs: configured beforehand with
 the DSNs the run will print, thanks to ``--ingest-port`` and ``--dsn-key``. Its suite is a tiny synthetic
-one that finds the deployment through `external_from_env` and checks what it sent.
+one that finds the deployment through the ``gate_target`` fixture and checks what it sent.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ KEY = "0123456789abcdef0123456789abcdef"
 
 SUITE = """
 from harness.results import CheckResult, Verdict
-from harness.targets.external import external_from_env
 
-def test_external(gate_check, sentry_ingest):
-    target = external_from_env(sentry_ingest)
+def test_external(gate_check, gate_target):
+    target = gate_target
     assert target is not None and target.name == "external"
     items = target.server_project.items()
     verdict = Verdict.PASS if items else Verdict.FAIL

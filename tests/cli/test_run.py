@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SUITE = """
@@ -101,7 +103,7 @@ def test_a_suite_that_crashes_is_a_failure_not_a_pass(tmp_path: Path) -> None:
         (["--target", "ftp://example.test"], "http(s) URL"),
         (["--expect", "/no/such/expectations.yaml"], "no such file"),
         (["--expect", __file__], "--expect"),  # not an expectation file: refused before anything starts
-        (["--environment", "prod"], "invalid choice"),
+        (["--environment", "prod/eu"], "not a name Sentry accepts"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
@@ -115,10 +117,8 @@ def test_options_reach_the_suites(tmp_path: Path) -> None:
     suites = tmp_path / "suites" / "production"
     suites.mkdir(parents=True)
     (suites / "test_env.py").write_text(
-        "import json, os\n"
-        "def test_env(tmp_path_factory):\n"
-        "    keys = [k for k in os.environ if k.startswith(('SENTRY_GATE_', 'GATE_ENVIRONMENTS'))]\n"
-        f"    open({str(tmp_path / 'env.json')!r}, 'w').write(json.dumps({{k: os.environ[k] for k in keys}}))\n"
+        "def test_env(gate_settings):\n"
+        f"    open({str(tmp_path / 'settings.json')!r}, 'w').write(gate_settings.to_json())\n"
     )
     expect = tmp_path / "mine.yaml"
     expect.write_text((ROOT / "suites" / "production" / "expectations" / "python-api.yaml").read_text())
@@ -136,15 +136,12 @@ def test_options_reach_the_suites(tmp_path: Path) -> None:
         str(expect),
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    env = json.loads((tmp_path / "env.json").read_text())
-    expected = {
-        "SENTRY_GATE_TARGET": "bundled:python-api",
-        "SENTRY_GATE_ENVIRONMENT": "staging",
-        "GATE_ENVIRONMENTS": "staging",
-        "SENTRY_GATE_RELEASE": "shop@2.0.0",
-        "SENTRY_GATE_EXPECT": str(expect.resolve()),
-    }
-    assert {k: env.get(k) for k in expected} == expected
+    settings = Settings.from_json((tmp_path / "settings.json").read_text())
+    assert settings.target == "bundled:python-api"
+    assert settings.environment == "staging"
+    assert settings.production.environments == ("staging",)  # the production suite's narrowing
+    assert settings.release == "shop@2.0.0"
+    assert settings.expect == expect.resolve()
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
     assert "environment `staging`" in summary
     assert "release `shop@2.0.0`" in summary
