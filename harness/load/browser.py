@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from harness.load.browser_stats import PageSample, interleaved_order, total_blocking_time
-from harness.targets._paths import NO_SENTRY_DIST
+from harness.targets.paths import NO_SENTRY_DIST
 
 __all__ = [
     "ARM_ENV",

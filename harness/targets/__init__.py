@@ -5,7 +5,6 @@ free loopback ports and wait until healthy; ``describe_external`` says how to po
 gate. Suites use the ``target`` fixture from ``harness.targets.fixtures``.
 """
 
-from harness.targets._paths import CLIENT_DIST
 from harness.targets._process import ManagedProcess, TargetStartError
 from harness.targets.external import ExternalTarget, describe_external, external_from_env, is_external
 from harness.targets.launcher import (
@@ -17,6 +16,7 @@ from harness.targets.launcher import (
     wait_healthy,
 )
 from harness.targets.options import ENVIRONMENTS, VARIANTS, TargetOptions, target_environment
+from harness.targets.paths import CLIENT_DIST
 from harness.targets.spotify import FakeSpotify
 from harness.targets.target import FAULT_KINDS, GATE_TOKEN_HEADER, Target
 

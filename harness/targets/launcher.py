@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Final
 
 import httpx
 
-from harness.targets._paths import REPO_ROOT, TARGETS_DIR, require_source_checkout
 from harness.targets._process import ManagedProcess, TargetStartError
 from harness.targets.options import TargetOptions, target_environment
+from harness.targets.paths import REPO_ROOT, TARGETS_DIR, require_source_checkout
 from harness.targets.spotify import FakeSpotify
 from harness.targets.target import Target
 

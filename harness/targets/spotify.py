@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from harness.targets._paths import REPO_ROOT, require_source_checkout
 from harness.targets._process import ManagedProcess
 from harness.targets.options import TargetOptions, target_environment
+from harness.targets.paths import REPO_ROOT, require_source_checkout
 
 if TYPE_CHECKING:
     from pathlib import Path

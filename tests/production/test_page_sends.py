@@ -20,7 +20,7 @@ from harness.results import CheckResult, Verdict
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE
 from harness.targets.target import Target
-from tests.targets._support import catalogue
+from tests.targets.support import catalogue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -37,7 +37,7 @@ from harness.targets.fixtures import TargetFactory, unavailable
 from harness.targets.spotify import FakeSpotify
 from harness.targets.target import Target
 
-from ._support import FULL_RATES, MUTANT_FLEET, catalogue, envelope_headers
+from .support import FULL_RATES, MUTANT_FLEET, catalogue, envelope_headers
 
 # One worker runs the whole module (with `--dist loadgroup`): its servers start once, not once per worker.
 pytestmark = [pytest.mark.node, pytest.mark.xdist_group("express_vue")]

@@ -34,7 +34,7 @@ from harness.targets.fixtures import TargetFactory
 from harness.targets.launcher import BundledTarget
 from harness.targets.options import DEFAULT_RELEASE
 
-from ._support import envelope_headers, in_parallel, new_marker, stored_item_for, wait_marked
+from .support import envelope_headers, in_parallel, new_marker, stored_item_for, wait_marked
 
 SERVERS = list(BUNDLED_TARGETS)
 

@@ -28,7 +28,7 @@ from harness.targets.options import DEFAULT_RELEASE
 from targets.python_api.client import browser_config
 from targets.python_api.settings import BUILD_MUTANTS, MUTANTS, read_settings
 
-from ._support import (
+from .support import (
     FULL_RATES,
     MUTANT_FLEET,
     catalogue,

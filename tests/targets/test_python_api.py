@@ -25,15 +25,15 @@ from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.integrations.stdlib import StdlibIntegration
 
 from harness.targets import Target
-from harness.targets._paths import REPO_ROOT
 from harness.targets.fixtures import TargetFactory
+from harness.targets.paths import REPO_ROOT
 from targets.python_api.app import create_app
 from targets.python_api.client import PLACEHOLDER, inject_config
 from targets.python_api.scrub import filter_event_queries, filter_url, filter_urls_in_text, remove_headers
 from targets.python_api.sentry_setup import init_options, is_enabled, known_integrations
 from targets.python_api.settings import ConfigError, Settings, read_settings
 
-from ._support import FULL_RATES, marked, new_marker, wait_marked
+from .support import FULL_RATES, marked, new_marker, wait_marked
 
 pytestmark = pytest.mark.anyio
 

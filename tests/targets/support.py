@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from harness.envelope import parse_envelope
 from harness.ingest import IngestClient, ProjectHandle, StoredItem
-from harness.targets._paths import TARGETS_DIR
+from harness.ingest.wait import wait_matching
+from harness.targets.paths import TARGETS_DIR
 
 T = TypeVar("T")
 MUTANTS_MD = TARGETS_DIR / "MUTANTS.md"
@@ -58,17 +57,9 @@ def _messages(event: dict[str, Any]) -> str:
 
 def wait_marked(project: ProjectHandle, marker: str, type: str = "event", timeout: float = 10.0) -> dict[str, Any]:
     """The first ``type`` item of ``project`` carrying ``marker``, long-polling for more until a deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        items = project.items(type=type)
-        found = marked(items, marker)
-        if found:
-            return found[0]
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError(f"no {type} marked {marker!r} in project {project.id} within {timeout:g} s: {items}")
-        with contextlib.suppress(TimeoutError):  # one last look above, then fail with what is stored
-            project.wait_for_items(type=type, count=len(items) + 1, timeout=remaining)
+    found = wait_matching(project, lambda item: bool(marked([item], marker)), type=type, timeout=timeout)
+    payload: dict[str, Any] = found[0].json()
+    return payload
 
 
 def stored_item_for(project: ProjectHandle, marker: str, type: str = "event") -> StoredItem:
