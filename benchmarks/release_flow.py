@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from harness.ingest import start_ingest  # noqa: E402
-from harness.release.cli import CliTarget, find_sentry_cli, sentry_cli_version  # noqa: E402
 from harness.release.flow import STEPS, ReleaseFlow  # noqa: E402
+from harness.release.sentry_cli import CliTarget, find_sentry_cli, sentry_cli_version  # noqa: E402
 from harness.webapi import TOKEN_ENV  # noqa: E402
 
 DEFAULT_DIST = ROOT / "targets" / "express_vue" / "client" / "dist"

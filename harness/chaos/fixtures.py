@@ -3,7 +3,7 @@
 - ``chaos_runner`` (session): one `ChaosRunner` (an event loop on a thread) per session, or per
   xdist worker; closing it checks no task is left behind.
 - ``suite_rig(name, …)``: the body of the chaos suite's rig fixtures: a bundled target with its fault
-  proxies, started as ``GATE_MUTANT`` says, skipped (failed under CI) when the target cannot run here.
+  proxies, started as the settings' self-test mutant says, skipped (failed under CI) when the target cannot run here.
 - ``fault_proxy`` (function): a factory, ``fault_proxy("127.0.0.1:8080", toxics=[...]) -> ProxyHandle``;
   every proxy it made is stopped at teardown, and anything that failed inside the proxy's loop during
   the test is raised there (`ChaosError`), as pytest-httpserver's ``check()`` does.
@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -21,8 +20,9 @@ import pytest
 from harness.chaos.rig import ChaosRig, running_rig
 from harness.chaos.runner import ChaosRunner, ProxyHandle
 from harness.chaos.spec import Address, ToxicSpec, parse_toxic_spec
+from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
-from harness.targets.fixtures import unavailable
+from harness.settings import Settings
 from harness.targets.launcher import TargetUnavailable
 
 __all__ = ["FaultProxyFactory", "chaos_runner", "fault_proxy", "suite_rig"]
@@ -94,8 +94,9 @@ def suite_rig(
     extra_env: Mapping[str, str | None] | None = None,
     browser_through_proxy: bool = False,
 ) -> Iterator[ChaosRig]:
-    """Yield ``name``'s rig (as ``GATE_MUTANT`` says); a target that cannot start here is ``unavailable``."""
-    mutant = os.environ.get("GATE_MUTANT") or None
+    """Yield ``name``'s rig (under the settings' self-test mutant); a target that cannot start here is
+    ``unavailable``."""
+    mutant = Settings.from_environ().self_test.mutant
     try:
         with running_rig(
             name,

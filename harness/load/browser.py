@@ -3,7 +3,7 @@
 Each arm is a running target whose server injects a different browser config: ``off`` (no browser
 DSN, the page never calls ``Sentry.init``), ``sdk`` (SDK with tracing, replay rates 0) and ``replay``
 (SDK + Replay recording every session). The server SDK is off in every arm, so the page's own cost is
-all that differs. One Chromium (``/usr/bin/chromium`` through Playwright, never a downloaded browser)
+all that differs. One Chromium (`harness.common.browser`: Debian's, never a downloaded browser)
 loads the arms in alternating, rotating order, each load in a fresh context (empty cache, no storage), with the
 CPU slowed through CDP (``Emulation.setCPUThrottlingRate``) as a mid-range phone would be.
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from harness.load.browser_stats import PageSample, interleaved_order, total_blocking_time
+from harness.settings import AppVariables
 from harness.targets.paths import NO_SENTRY_DIST
 
 __all__ = [
@@ -45,7 +46,7 @@ _COMMON: Final[Mapping[str, str | None]] = {"SENTRY_DSN": None, "SENTRY_BROWSER_
 # "off" serves the app built without the SDK (client/dist-no-sentry): the default build with no browser
 # DSN still downloads and parses the SDK, which would leave the cost of shipping it out of every ratio.
 ARM_ENV: Final[Mapping[str, Mapping[str, str | None]]] = {
-    "off": {**_COMMON, "SENTRY_DSN_BROWSER": None, "GATE_CLIENT_DIST": str(NO_SENTRY_DIST)},
+    "off": {**_COMMON, "SENTRY_DSN_BROWSER": None, AppVariables.CLIENT_DIST: str(NO_SENTRY_DIST)},
     "sdk": {**_COMMON, "SENTRY_REPLAYS_SESSION_SAMPLE_RATE": "0", "SENTRY_REPLAYS_ON_ERROR_SAMPLE_RATE": "0"},
     "replay": {**_COMMON, "SENTRY_REPLAYS_SESSION_SAMPLE_RATE": "1.0", "SENTRY_REPLAYS_ON_ERROR_SAMPLE_RATE": "1.0"},
 }

@@ -13,7 +13,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from harness.release.cli import CliTarget, find_sentry_cli, sentry_cli_version
     from harness.release.dist import BuiltFile, scan_dist
     from harness.release.flow import STEPS, FlowResult, ReleaseFlow, StepResult
     from harness.release.resolve import (
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
         load_throw_sites,
         measure_accuracy,
     )
+    from harness.release.sentry_cli import CliTarget, find_sentry_cli, sentry_cli_version
 
 __all__ = [
     "STEPS",

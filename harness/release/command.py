@@ -21,9 +21,9 @@ from typing import Any
 import orjson
 
 from harness.release import checks
-from harness.release.cli import CliTarget, find_sentry_cli, sentry_cli_version
 from harness.release.dist import scan_dist
 from harness.release.flow import STEPS, FlowResult, ReleaseFlow
+from harness.release.sentry_cli import CliTarget, find_sentry_cli, sentry_cli_version
 from harness.results import CheckResult, overall_verdict
 from harness.webapi import TOKEN_ENV, WebApiClient
 

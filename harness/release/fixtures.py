@@ -3,8 +3,8 @@ per test (isolation without resets, as projects isolate the ingest), and the rea
 
 - ``sentry_webapi`` (session): a `WebApiClient` for the ingest's ``/api/0``.
 - ``sentry_org`` (function): a fresh organization slug with its own token scoped to it.
-- ``sentry_cli`` (session): the ``sentry-cli`` binary; skipped with the reason when there is none,
-  except under ``CI``, where ``make install-python`` must have installed the wheel.
+- ``sentry_cli`` (session): the ``sentry-cli`` binary; a missing one is a missing prerequisite (skipped
+  with the reason, failed under ``CI``, where ``make install-python`` must have installed the wheel).
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
-from harness.release.cli import CliTarget, find_sentry_cli
+from harness.release.sentry_cli import CliTarget, find_sentry_cli
+from harness.settings import Settings
 from harness.webapi.client import WebApiClient
 
 __all__ = ["SentryOrg", "sentry_cli", "sentry_org", "sentry_webapi"]
@@ -44,8 +46,8 @@ class SentryOrg:
 
 
 @pytest.fixture(scope="session")
-def sentry_webapi(sentry_ingest: IngestClient) -> Iterator[WebApiClient]:
-    client = WebApiClient(sentry_ingest.url, control_token=os.environ.get("SENTRY_GATE_CONTROL_TOKEN"))
+def sentry_webapi(sentry_ingest: IngestClient, gate_settings: Settings) -> Iterator[WebApiClient]:
+    client = WebApiClient(sentry_ingest.url, control_token=gate_settings.control_token)
     try:
         yield client
     finally:
@@ -57,7 +59,7 @@ def sentry_org(sentry_webapi: WebApiClient, request: pytest.FixtureRequest) -> I
     digest = hashlib.sha1(f"{request.node.nodeid}:{os.getpid()}".encode()).hexdigest()[:12]  # noqa: S324 - a name
     slug = f"org-{digest}"
     token = sentry_webapi.create_token(slug, label=request.node.nodeid)
-    api = WebApiClient(sentry_webapi.url, token=token, control_token=os.environ.get("SENTRY_GATE_CONTROL_TOKEN"))
+    api = WebApiClient(sentry_webapi.url, token=token, control_token=sentry_webapi.control_token)
     try:
         yield SentryOrg(slug=slug, token=token, api=api)
     finally:
@@ -68,8 +70,5 @@ def sentry_org(sentry_webapi: WebApiClient, request: pytest.FixtureRequest) -> I
 def sentry_cli() -> Path:
     cli = find_sentry_cli()
     if cli is None:
-        reason = "no sentry-cli binary (the `sentry-cli` wheel installs one into the virtualenv)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI is set, so `make install-python` must have installed it", pytrace=False)
-        pytest.skip(reason)
+        unavailable("no sentry-cli binary (the `sentry-cli` wheel installs one into the virtualenv)")
     return cli

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.release.cli import CliTarget
+from harness.release.sentry_cli import CliTarget
 
 STEPS = ("releases-new", "sourcemaps-inject", "sourcemaps-upload", "releases-finalize", "deploys-new")
 STEP_TIMEOUT_S = 120.0

@@ -52,6 +52,7 @@ class WebApiClient:
         self.url = url.rstrip("/")
         self.api_url = self.url + "/api/0"
         self.token = token
+        self.control_token = control_token
         gate_headers = {"authorization": f"Bearer {control_token}"} if control_token else {}
         self._http = httpx.Client(timeout=timeout)
         self._gate_headers = gate_headers

@@ -25,12 +25,13 @@ from typing import Any
 import pytest
 
 from harness.checks import CheckRecorder
+from harness.common.browser import chromium, require_chromium
 from harness.release import checks
-from harness.release.browser import CHROMIUM, Trigger, capture_throw_sites, chromium
-from harness.release.cli import CliTarget
+from harness.release.browser import Trigger, capture_throw_sites
 from harness.release.dist import BuiltFile, map_files, scan_dist
 from harness.release.flow import FlowResult, ReleaseFlow
 from harness.release.resolve import BundleIndex, load_throw_sites, measure_accuracy
+from harness.release.sentry_cli import CliTarget
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE
 from harness.targets.target import Target
@@ -146,10 +147,7 @@ def test_release_sourcemaps_not_public(released: Released, gate_check: CheckReco
 
 @pytest.fixture(scope="module")
 def captured(released: Released) -> dict[str, dict[str, Any] | None]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"no {CHROMIUM} (CI is set: the make targets must have installed it)", pytrace=False)
-        pytest.skip(f"no {CHROMIUM} (Debian's chromium package)")
+    require_chromium()
     project = released.target.browser_project
     assert project is not None
     marker = f"rel-{secrets.token_hex(4)}"

@@ -1,4 +1,6 @@
-"""Where the real ``sentry-cli`` comes from, and how it is called against the fake web API.
+"""The ``sentry-cli`` locator: where the real binary comes from, and how it is called against the fake web API.
+
+(Our own subcommand, ``sentry-gate release``, is `harness.release.command`.)
 
 The binary ships inside a registry package: the ``sentry-cli`` wheel puts it in the virtualenv's
 ``bin/`` beside the interpreter, and npm's ``@sentry/cli`` in ``node_modules/.bin/``. Both are the
@@ -14,15 +16,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-CLI_ENV = "SENTRY_GATE_SENTRY_CLI"
-"""Path of a ``sentry-cli`` binary to use instead of the one found."""
+from harness.settings import Settings
 
 
-def find_sentry_cli(extra: list[Path] | None = None) -> Path | None:
-    """The ``sentry-cli`` to run: ``$SENTRY_GATE_SENTRY_CLI``, the venv's, ``PATH``'s, then ``extra``."""
-    configured = os.environ.get(CLI_ENV)
+def find_sentry_cli(extra: list[Path] | None = None, settings: Settings | None = None) -> Path | None:
+    """The ``sentry-cli`` to run: the settings' ``sentry_cli``, the venv's, ``PATH``'s, then ``extra``."""
+    configured = (Settings.from_environ() if settings is None else settings).sentry_cli
     if configured:
-        return Path(configured)
+        return configured
     beside = Path(sys.executable).parent / "sentry-cli"
     if beside.is_file() and os.access(beside, os.X_OK):
         return beside
