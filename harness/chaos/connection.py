@@ -7,7 +7,8 @@ ever half-way through a put). Memory stays bounded anyway: a link's reader stops
 the bytes queued anywhere in that link exceed a high-water mark, and the writer waits for the
 socket to drain. With no toxic a link is just reader → queue → writer.
 
-This module must never drop or reorder bytes on its own: only a toxic may drop data.
+This module must never drop or reorder bytes on its own: only a toxic may drop data. It sees its
+proxy only as a `harness.chaos.chain.ProxyContext`, so it never imports `harness.chaos.proxy`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,14 @@ import contextlib
 import random
 import socket
 import struct
-from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from harness.chaos.spec import Direction, ToxicSpec
+from harness.chaos.chain import ChainEntry, ProxyContext
+from harness.chaos.chunk_queue import ChunkQueue
+from harness.chaos.spec import Direction
 from harness.chaos.toxics import Chunk, CleanupToxic, End, EndMode, Item, Noop, Signal, StatefulToxic, Toxic
-
-if TYPE_CHECKING:
-    from harness.chaos.proxy import FaultProxy
 
 READ_SIZE = 64 * 1024
 HIGH_WATER = 1024 * 1024
@@ -37,57 +36,6 @@ STAGE_STOP_TIMEOUT_S = 5.0
 CLOSE_TIMEOUT_S = 2.0
 
 _NOOP = Noop()
-
-
-@dataclass(eq=False)
-class ChainEntry:
-    """A toxic in a proxy's chain; stages on every connection point at it, so an update reaches them all."""
-
-    spec: ToxicSpec
-    toxic: Toxic
-    links: int = 0
-    """Connections (in this direction) the toxic was ever attached to."""
-    affected: int = 0
-    """Of those, how many it was active on (toxicity decided per connection)."""
-
-
-class ChunkQueue:
-    """A FIFO of items that counts the bytes it holds and wakes one waiter; never blocks a producer."""
-
-    __slots__ = ("_items", "_on_get", "nbytes", "waiter")
-
-    def __init__(self, on_get: Callable[[], None] | None = None) -> None:
-        self._items: deque[Item] = deque()
-        self.nbytes = 0
-        self.waiter: asyncio.Future[object] | None = None
-        self._on_get = on_get
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def put(self, item: Item) -> None:
-        self._items.append(item)
-        if type(item) is Chunk:
-            self.nbytes += len(item.data)
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def pop(self) -> Item | None:
-        if not self._items:
-            return None
-        item = self._items.popleft()
-        if type(item) is Chunk:
-            self.nbytes -= len(item.data)
-            if self._on_get is not None:
-                self._on_get()
-        return item
-
-    def take_all(self) -> list[Item]:
-        items = list(self._items)
-        self._items.clear()
-        self.nbytes = 0
-        return items
 
 
 def _resolve(future: asyncio.Future[object], value: object) -> None:
@@ -348,7 +296,7 @@ _LINGER_RESET = struct.pack("ii", 1, 0)
 class Connection:
     """A client connection and its upstream connection, joined by two links."""
 
-    proxy: FaultProxy
+    proxy: ProxyContext
     client: tuple[asyncio.StreamReader, asyncio.StreamWriter]
     upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter]
     rng: random.Random

@@ -20,9 +20,10 @@ import random
 import socket
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from harness.chaos.connection import ChainEntry, Connection
+from harness.chaos.chain import ChainEntry, Counters
+from harness.chaos.connection import Connection
 from harness.chaos.spec import Address, Direction, ToxicSpec, parse_address
 
 __all__ = [
@@ -69,15 +70,6 @@ class ProxyStats:
     toxics: Mapping[str, ToxicStats]
 
 
-@dataclass
-class _Counters:
-    accepted: int = 0
-    upstream_failures: int = 0
-    bytes_read: dict[Direction, int] = field(default_factory=lambda: dict.fromkeys(Direction, 0))
-    bytes_written: dict[Direction, int] = field(default_factory=lambda: dict.fromkeys(Direction, 0))
-    writes: dict[Direction, int] = field(default_factory=lambda: dict.fromkeys(Direction, 0))
-
-
 class FaultProxy:
     """One proxy: ``listen`` → ``upstream``, with toxics. Every method must run on the proxy's loop."""
 
@@ -94,7 +86,7 @@ class FaultProxy:
         self._listen = parse_address(listen, what="listen address")
         self.name = name or f"proxy-{self.upstream}"
         self.connect_timeout = connect_timeout
-        self.counters = _Counters()
+        self.counters = Counters()
         self.errors: list[str] = []
         """Unexpected failures inside the proxy (bugs, not network errors), with tracebacks."""
         self._rng = random.Random(seed)
