@@ -8,18 +8,15 @@ measuring a bundled target in its place; ``harness.cli.run_cmd`` says in the rep
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from harness.targets.external import ENV_TARGET, is_external
+from harness.settings import Settings
 
 REASON = "needs a bundled target (it restarts the target with other settings); the run names an external deployment"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    target = os.environ.get(ENV_TARGET, "")
-    if not target or not is_external(target):
+    if not Settings.from_environ().external:
         return
     skip = pytest.mark.skip(reason=REASON)
     for item in items:

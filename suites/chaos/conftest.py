@@ -1,7 +1,7 @@
 """The chaos suite's fixtures: each bundled target with fault proxies on its Sentry and Spotify paths.
 
-``rig`` (module, one per bundled target) is a `harness.chaos.rig.ChaosRig`; ``GATE_MUTANT`` starts
-the targets as that mutant (how the self-tests show a check can fail). Every test leaves the rig
+``rig`` (module, one per bundled target) is a `harness.chaos.rig.ChaosRig`; the settings' ``self_test.mutant``
+starts the targets as that mutant (how the self-tests show a check can fail). Every test leaves the rig
 without faults, whatever happened.
 """
 

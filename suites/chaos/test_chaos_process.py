@@ -24,6 +24,7 @@ from harness.chaos.fixtures import suite_rig
 from harness.chaos.rig import ChaosRig, running_rig
 from harness.checks import CheckRecorder
 from harness.ingest import IngestClient
+from harness.settings import Settings
 from harness.targets import BUNDLED_TARGETS
 from harness.targets.selection import selected_targets
 
@@ -47,7 +48,7 @@ def test_memory_stays_bounded_during_an_outage(
 ) -> None:
     """Both targets' outages run side by side (one minute of wall time, not two): RSS growth is a property
     of each process, and each has its own Sentry proxy and load."""
-    mutant = os.environ.get("GATE_MUTANT") or None
+    mutant = Settings.from_environ().self_test.mutant
     wanted = selected_targets()
     names = [n for n in wanted if BUNDLED_TARGETS[n].missing() is None]
     if len(names) < len(wanted):

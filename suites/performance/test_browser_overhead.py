@@ -13,14 +13,13 @@ against the per-metric budget (default 2%, the plan's "< 2% production impact"):
 
 Evidence: per-metric medians per arm, ratios with 95% intervals, rounds kept, throttle rate, and what
 the instrumented arms delivered to the local ingest (the positive control that their SDK ran).
-Rounds and throttle: ``GATE_BROWSER_ROUNDS`` (default 24), ``GATE_BROWSER_THROTTLE`` (default 4).
+Rounds and throttle: the settings' ``load.browser_rounds`` (default 24) and ``load.browser_throttle`` (4).
 The verdict is whatever the measurement gives: this page is small, so the SDK's fixed cost is a large
 share of it (see docs/browser-overhead.md).
 """
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -28,16 +27,18 @@ from typing import Any
 import pytest
 
 from harness.checks import CheckRecorder
+from harness.common.browser import chromium, require_chromium
+from harness.common.prerequisites import unavailable
 from harness.load.browser import ARM_ENV, Arm, baseline_build_missing, delivery_control, run_interleaved
 from harness.load.browser_stats import ARM_CHECKS, PageSample, arm_verdict
-from harness.release.browser import CHROMIUM, chromium
-from harness.targets.fixtures import TargetFactory, unavailable
+from harness.settings import Settings
+from harness.targets.fixtures import TargetFactory
 from harness.targets.target import Target
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROUNDS = int(os.environ.get("GATE_BROWSER_ROUNDS", "24"))
-THROTTLE = float(os.environ.get("GATE_BROWSER_THROTTLE", "4"))
+ROUNDS = Settings.from_environ().load.browser_rounds
+THROTTLE = Settings.from_environ().load.browser_throttle
 LABELS = {"sdk": "SDK only", "replay": "SDK + Replay"}
 
 
@@ -49,8 +50,7 @@ class Measured:
 
 @pytest.fixture(scope="module")
 def measured(target_factory: TargetFactory) -> Measured:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing")
+    require_chromium()
     if missing := baseline_build_missing():
         unavailable(missing)
 

@@ -1,36 +1,36 @@
 """Server-side performance gate (the ``load`` profile): Sentry's cost to each bundled target's server.
 
 For each target: capacity of both arms at saturation, then interleaved blocks (ABBA…) at a fixed
-arrival rate, each of ``GATE_LOAD_RATE_FRACTIONS`` (default 0.5; e.g. ``0.5,0.8``) of the baseline's
-capacity, decided as non-inferiority against ``GATE_LOAD_BUDGET`` (default 0.02):
+arrival rate, each of the settings' ``load.rate_fractions`` (default 0.5; e.g. ``0.5,0.8``) of the baseline's
+capacity, decided as non-inferiority against ``load.budget`` (default 0.02):
 ``performance.overhead.server-latency`` (median-latency ratio) and ``performance.overhead.server-cpu``
 (CPU µs per request). With the first rate fraction, attribution on each target: the baseline and
 every SDK configuration (one switch changed at a time) side by side in rotation rounds, ranked by
 added CPU per request, in the CPU check's evidence and summary (``harness.load.attribution``). Baseline = no DSN;
-instrumented = the mode's real configuration (``GATE_LOAD_ENVIRONMENT``, default production) sending
+instrumented = the mode's real configuration (``load.environment``, default production) sending
 to an ingest started for the run. The verdict is whatever the measurement says: the hardened
 reference target may honestly FAIL a 2% budget, and the evidence says by how much.
 
-Knobs (defaults sized for the 10-minute ``load`` profile): ``GATE_LOAD_PAIRS`` (8),
-``GATE_LOAD_BLOCK_SECONDS`` (4), ``GATE_LOAD_SPOTIFY_MS`` (20), ``GATE_LOAD_ATTRIBUTION`` (1 = on),
-``GATE_LOAD_ATTRIBUTION_FRACTION`` (0.3 of the baseline's capacity),
-``GATE_LOAD_TARGETS`` (default: ``SENTRY_GATE_TARGET``'s ``bundled:<name>``, else both bundled targets).
+Knobs (`harness.settings.LoadSettings`, defaults sized for the 10-minute ``load`` profile; the variable
+that sets each is in `harness.settings.VARIABLES`): ``pairs`` (8), ``block_seconds`` (4), ``spotify_ms``
+(20), ``attribution`` (on), ``attribution_fraction`` (0.3 of the baseline's capacity), ``targets``
+(default: the run's ``bundled:<name>``, else both bundled targets).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness.common.prerequisites import unavailable
 from harness.load.attribution import arm_specs, attribution_line, attribution_table, configurations, measure_attribution
 from harness.load.compare import ServerComparison, compare_arms
 from harness.load.rig import arms_rig, server_rig
 from harness.load.runner import BlockSettings, Capacity
-from harness.targets.fixtures import unavailable
+from harness.settings import Settings
 from harness.targets.launcher import TargetUnavailable
 from harness.targets.selection import selected_targets
 
@@ -38,16 +38,18 @@ if TYPE_CHECKING:
     from harness.checks import CheckRecorder
     from harness.results import CheckResult
 
-TARGETS = selected_targets("GATE_LOAD_TARGETS")
-ENVIRONMENT = os.environ.get("GATE_LOAD_ENVIRONMENT", "production")
-BUDGET = float(os.environ.get("GATE_LOAD_BUDGET", "0.02"))
-RATE_FRACTIONS = [float(f) for f in os.environ.get("GATE_LOAD_RATE_FRACTIONS", "0.5").split(",") if f.strip()]
-PAIRS = int(os.environ.get("GATE_LOAD_PAIRS", "8"))
-BLOCK_SECONDS = float(os.environ.get("GATE_LOAD_BLOCK_SECONDS", "4"))
-SPOTIFY_MS = int(os.environ.get("GATE_LOAD_SPOTIFY_MS", "20"))
-ATTRIBUTION = os.environ.get("GATE_LOAD_ATTRIBUTION", "1") == "1"
+SETTINGS = Settings.from_environ()
+LOAD = SETTINGS.load
+TARGETS = selected_targets(SETTINGS, LOAD.targets)
+ENVIRONMENT = LOAD.environment
+BUDGET = LOAD.budget
+RATE_FRACTIONS = list(LOAD.rate_fractions)
+PAIRS = LOAD.pairs
+BLOCK_SECONDS = LOAD.block_seconds
+SPOTIFY_MS = LOAD.spotify_ms
+ATTRIBUTION = LOAD.attribution
 # Below every configuration's own capacity (traces 1.0 halves some), so no arm saturates and CPU per request compares.
-ATTRIBUTION_FRACTION = float(os.environ.get("GATE_LOAD_ATTRIBUTION_FRACTION", "0.3"))
+ATTRIBUTION_FRACTION = LOAD.attribution_fraction
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("server-overhead")]
 

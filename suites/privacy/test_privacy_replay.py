@@ -1,7 +1,7 @@
 """Replay privacy checks in Chromium against the bundled Express + Vue target.
 
 One target, one Chromium; one tab per variant (``hardened``, ``seed`` and the client's replay mutants
-named in ``GATE_REPLAY_VARIANTS``, comma-separated; default ``hardened``). Each tab gets the injected
+named in the settings' ``self_test.replay_variants``; default ``hardened``). Each tab gets the injected
 config patched by an init script (the variant or mutant, replay session sampling at 1.0), types
 canaries into the login form, reaches the profile (which renders the fake Spotify's canary name and
 email), visits the media page (``.sentry-block``, ``.sentry-mask``), waits until the replay is older
@@ -11,7 +11,6 @@ than the SDK's 5 s minimum, and flushes. Every segment of the tab's replay is de
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,22 +19,23 @@ from typing import Any
 import pytest
 
 from harness.checks import CheckRecorder
+from harness.common.browser import chromium, require_chromium
+from harness.common.prerequisites import unavailable
 from harness.privacy import CanaryFactory, Scanner
 from harness.privacy import replay_checks as rc
 from harness.privacy.canaries import Canary
 from harness.privacy.store_scan import scan_project
 from harness.production.replay_journey import JourneyTab, record_replays, replay_events
-from harness.release.browser import CHROMIUM, chromium
 from harness.results import MaskedLocation
-from harness.targets.fixtures import TargetFactory, unavailable
+from harness.settings import Settings
+from harness.targets.fixtures import TargetFactory
 from harness.targets.target import Target
 
 from .test_privacy_server import dump_canaries
 
 
 def _variants() -> list[str]:
-    raw = os.environ.get("GATE_REPLAY_VARIANTS") or ""
-    return [v.strip() for v in raw.split(",") if v.strip()] or ["hardened"]
+    return list(Settings.from_environ().self_test.replay_variants or ("hardened",))
 
 
 @dataclass
@@ -60,11 +60,7 @@ def _config(variant: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def recorded(target_factory: TargetFactory) -> dict[str, Recorded]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"no {CHROMIUM} (CI is set: the make targets must have installed it)", pytrace=False)
-        pytest.skip(f"no {CHROMIUM} (Debian's chromium package)")
-    pytest.importorskip("playwright")
+    require_chromium()
     target: Target = target_factory("express-vue")
     assert target.browser_project is not None
     assert target.spotify is not None
@@ -165,7 +161,7 @@ def pictures(recorded: dict[str, Recorded], tmp_path_factory: pytest.TempPathFac
     missing = player_missing()
     if missing:
         unavailable(missing)
-    out_dir = Path(os.environ.get("GATE_REPLAY_PNG_DIR") or tmp_path_factory.mktemp("replay-png"))
+    out_dir = Settings.from_environ().self_test.replay_png_dir or tmp_path_factory.mktemp("replay-png")
     out: dict[str, Path] = {}
     with chromium() as browser:
         for variant, replay in recorded.items():

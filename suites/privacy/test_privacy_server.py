@@ -1,7 +1,7 @@
 """Privacy checks of the servers: canaries planted in every request part, every captured byte scanned.
 
 One module-scoped run per (server, variant): the target is started (hardened, or each name in
-``GATE_MUTANTS``, comma-separated, ``hardened`` and ``seed`` included by name) with server traces at
+the settings' ``self_test`` mutants, ``hardened`` and ``seed`` included by name) with server traces at
 1.0 so transactions are captured too; `plant_server` sends the canaries; the target is flushed and
 every request its server project received is scanned (raw, decompressed, JSON strings, attachments).
 Each test is one check and fails naming its id, the count of findings and their masked locations.
@@ -10,7 +10,6 @@ Each test is one check and fails naming its id, the count of findings and their 
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from harness.privacy.checks import canary_check, locations_result
 from harness.privacy.plant import CHECK_OF_GROUP, Control, Plan, controls_for, plant_server
 from harness.privacy.store_scan import StoreScan, scan_project
 from harness.results import CheckResult, MaskedLocation, Verdict
+from harness.settings import Settings
 from harness.targets.fixtures import TargetFactory
 from harness.targets.target import Target
 
@@ -32,17 +32,16 @@ SERVERS = ("express-vue", "python-api")
 
 
 def dump_canaries(canaries: list[Canary]) -> None:
-    """Self-tests only: write the planted values to ``GATE_PRIVACY_CANARY_DUMP`` (a secret store, like the
+    """Self-tests only: write the planted values to the settings' ``self_test.canary_dump`` (a secret store, like the
     raw capture), so the self-test can prove that nothing else the gate wrote holds any of them."""
-    path = os.environ.get("GATE_PRIVACY_CANARY_DUMP")
+    path = Settings.from_environ().self_test.canary_dump
     if path:
-        with FileLock(path + ".lock"), open(path, "a", encoding="utf-8") as fh:
+        with FileLock(f"{path}.lock"), path.open("a", encoding="utf-8") as fh:
             fh.writelines(json.dumps({"kind": c.kind, "value": c.value, "label": c.label}) + "\n" for c in canaries)
 
 
 def _variants() -> list[str]:
-    raw = os.environ.get("GATE_MUTANTS") or os.environ.get("GATE_MUTANT") or ""
-    return [m.strip() for m in raw.split(",") if m.strip()] or ["hardened"]
+    return list(Settings.from_environ().self_test.variants() or ("hardened",))
 
 
 @dataclass

@@ -6,14 +6,13 @@ the precision reached. Expected values come from ``expectations/<target>.yaml``.
 
 Rate checks: ``n`` from `harness.stats.sample_size` (power ≥ 95% at twice the tolerance) at the per-check
 level `familywise_level(alpha, RATE_CHECKS)`, so the false-alarm rate of the whole run is at most
-``alpha`` (Bonferroni). ``GATE_ENVIRONMENTS`` (comma-separated) narrows the environments,
-``GATE_TARGETS`` the targets (default: ``SENTRY_GATE_TARGET``'s ``bundled:<name>``, else every bundled
-target), ``GATE_MUTANT`` runs every target under one mutant.
+``alpha`` (Bonferroni). The settings (`harness.settings`) narrow it: ``production.environments`` the
+environments, ``targets`` the targets (default: the run's ``bundled:<name>``, else every bundled target),
+``self_test.mutant`` runs every target under one mutant.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -23,10 +22,10 @@ from typing import Any
 import pytest
 
 from harness.checks import CheckRecorder
+from harness.common.browser import chromium_for_tests, require_chromium
 from harness.production import probes
 from harness.production.browser import (
     BROWSER_OPTIONS,
-    CHROMIUM,
     FILTER_CASES,
     probe_browser_delivery,
     probe_browser_kill_switch,
@@ -37,8 +36,8 @@ from harness.production.browser import (
 from harness.production.expectations import EnvironmentExpectation, Expectations, load_expectations
 from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
 from harness.production.replay import probe_replay_rates
-from harness.release.browser import chromium_for_tests
 from harness.results import CheckResult
+from harness.settings import Settings
 from harness.stats import familywise_level, sample_size
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE
@@ -46,36 +45,30 @@ from harness.targets.selection import selected_targets
 from harness.targets.target import Target
 
 EXPECTATIONS = Path(__file__).resolve().parent / "expectations"
-ENVIRONMENTS = [
-    e.strip() for e in os.environ.get("GATE_ENVIRONMENTS", "production,staging,development").split(",") if e.strip()
-]
-TARGETS = selected_targets("GATE_TARGETS")  # `sentry-gate run --target bundled:<name>` narrows it
-MUTANT = os.environ.get("GATE_MUTANT") or None
-RELEASE = os.environ.get("SENTRY_GATE_RELEASE") or DEFAULT_RELEASE  # `sentry-gate run --release`
+SETTINGS = Settings.from_environ()
+ENVIRONMENTS = list(SETTINGS.production.environments)
+TARGETS = selected_targets(SETTINGS)  # `sentry-gate run --target bundled:<name>` narrows it
+MUTANT = SETTINGS.self_test.mutant
+RELEASE = SETTINGS.release or DEFAULT_RELEASE  # `sentry-gate run --release`
 PASS_PROBABILITY = 0.99
 """Server traces are cheap, so their n also makes a correct rate PASS in 99% of runs (not only not FAIL)."""
 # The browser traces rate is measured by page loads in production on these targets (the page is the
 # same build behind every server; each page load costs about 0.85 s here), its configuration everywhere.
-BROWSER_RATE_TARGETS = [
-    t.strip()
-    for t in os.environ.get("GATE_BROWSER_RATE_TARGETS", TARGETS[0] if TARGETS else "").split(",")
-    if t.strip()
-]
+BROWSER_RATE_TARGETS = list(SETTINGS.production.browser_rate_targets or TARGETS[:1])
 # The run's rate checks: one server traces rate per target and environment; per browser-rate target
 # the browser traces rate and the two replay rates (session, on-error). The Bonferroni level of each is
 # familywise_level(alpha, RATE_CHECKS).
 RATE_CHECKS = len(TARGETS) * len(ENVIRONMENTS) + 3 * len(BROWSER_RATE_TARGETS)
-DELIVERY_ERRORS = int(os.environ.get("GATE_DELIVERY_ERRORS", "2000"))
-BROWSER_DELIVERY_ERRORS = int(os.environ.get("GATE_BROWSER_DELIVERY_ERRORS", "200"))
+DELIVERY_ERRORS = SETTINGS.production.delivery_errors
+BROWSER_DELIVERY_ERRORS = SETTINGS.production.browser_delivery_errors
 
 pytestmark = [pytest.mark.slow]
 
 
 @cache
 def expectations(target: str) -> Expectations:
-    """The target's expectation file, or the one `sentry-gate run --expect FILE` names (SENTRY_GATE_EXPECT)."""
-    override = os.environ.get("SENTRY_GATE_EXPECT")
-    return load_expectations(Path(override) if override else EXPECTATIONS / f"{target}.yaml")
+    """The target's expectation file, or the one `sentry-gate run --expect FILE` names (settings' ``expect``)."""
+    return load_expectations(SETTINGS.expect or EXPECTATIONS / f"{target}.yaml")
 
 
 @dataclass
@@ -202,8 +195,7 @@ def test_config_browser_rates(deployment: Deployment, chromium_browser: Any, gat
 @pytest.mark.browser
 @pytest.mark.parametrize("name", BROWSER_RATE_TARGETS)
 def test_sampling_browser_traces_rate(name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing")
+    require_chromium()
     exp = expectations(name)
     env = exp.environment("production")
     assert env.browser_traces_sample_rate is not None
@@ -227,8 +219,7 @@ def test_sampling_browser_traces_rate(name: str, target_factory: TargetFactory, 
 @pytest.mark.parametrize("name", BROWSER_RATE_TARGETS)
 def test_replay_rates(name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
     """Replay session rate and on-error rate measured over real sessions (one rate check each)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing")
+    require_chromium()
     exp = expectations(name)
     env = exp.environment("production")
     assert env.replays_session_sample_rate is not None

@@ -1,7 +1,7 @@
 """Release checks against the bundled target (Express + Vue): the pipeline, the maps, the events.
 
 One module-scoped run per target variant: the target is started (hardened, or each mutant named in
-``GATE_MUTANTS``, comma-separated, ``hardened`` included by name; ``GATE_MUTANT`` alone works too), the
+the settings' ``self_test`` mutants, ``hardened`` included by name), the
 CI pipeline's release steps run with the real ``sentry-cli`` against the fake web
 API for the build the target serves, and Chromium throws from every site of the client's
 ``throw-sites.json``. Each test is one check and fails naming its id and the measured value.
@@ -13,7 +13,6 @@ target serves (``client/dist-<mutant>``).
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import subprocess
@@ -32,6 +31,7 @@ from harness.release.dist import BuiltFile, map_files, scan_dist
 from harness.release.flow import FlowResult, ReleaseFlow
 from harness.release.resolve import BundleIndex, load_throw_sites, measure_accuracy
 from harness.release.sentry_cli import CliTarget
+from harness.settings import Settings
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE
 from harness.targets.target import Target
@@ -61,8 +61,7 @@ class Released:
 
 
 def _variants() -> list[str | None]:
-    raw = os.environ.get("GATE_MUTANTS") or os.environ.get("GATE_MUTANT") or ""
-    names = [m.strip() for m in raw.split(",") if m.strip()]
+    names = Settings.from_environ().self_test.variants()
     return [None if m == "hardened" else m for m in names] or [None]
 
 
