@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.common.browser import chromium
 from harness.ingest import IngestClient, ProjectHandle, start_ingest
 from harness.load.browser import ARM_ENV, PRODUCTION_ENV, Arm, baseline_build_missing, delivery_control, run_interleaved
 from harness.load.browser_stats import ARM_CHECKS, PageSample, arm_verdict
-from harness.release.browser import chromium
 from harness.targets import TargetOptions, start_target
 from harness.targets.target import Target
 

@@ -4,20 +4,20 @@ Each filter check sends events for real through the page's SDK (``window.__gate.
 ``captureEvent``): events the filter must drop (extension frames, development noise, transactions under
 10 ms, health/metrics transactions) beside a comparable one it must keep. The kept one must arrive, the
 dropped ones must not, and the SDK's client report (sent when the page closes) must count each drop with
-reason ``before_send``. Chromium is launched from ``/usr/bin/chromium`` through Playwright (never a
-downloaded browser).
+reason ``before_send``. Chromium is the one launcher's (`harness.common.browser`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from harness.release.browser import CHROMIUM, chromium
+from harness.common.browser import async_chromium, chromium
 from harness.results import CheckResult, Verdict
 from harness.targets.target import Target
 
-__all__ = ["CHROMIUM", "FILTER_CASES", "probe_page_filters"]
+__all__ = ["FILTER_CASES", "probe_page_filters"]
 
 
 def _error(value: str, filename: str = "http://127.0.0.1/assets/index.js") -> dict[str, Any]:
@@ -207,37 +207,27 @@ _PAGE_READY = "window.__gate !== undefined"
 async def _page_loads(url: str, pages: int, concurrency: int) -> int:
     """``pages`` fresh contexts, each: load ``/``, follow the router link to ``/login`` (ending the pageload
     trace and starting a navigation trace), then the page's flush hook. Returns the pages that flushed."""
-    import asyncio
-
-    from playwright.async_api import async_playwright
-
-    from harness.release.browser import CHROMIUM_ARGS
-
     done = 0
     remaining = list(range(pages))
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS))
-        try:
+    async with async_chromium() as browser:
 
-            async def worker() -> None:
-                nonlocal done
-                while remaining:
-                    remaining.pop()
-                    context = await browser.new_context()
-                    try:
-                        page = await context.new_page()
-                        await page.goto(url + "/", wait_until="load")
-                        await page.wait_for_function(_PAGE_READY, timeout=60_000)
-                        await page.click("a[href='/login']")
-                        await page.wait_for_url("**/login")
-                        if await page.evaluate("() => window.__gate.flush(5000)"):
-                            done += 1
-                    finally:
-                        await context.close()
+        async def worker() -> None:
+            nonlocal done
+            while remaining:
+                remaining.pop()
+                context = await browser.new_context()
+                try:
+                    page = await context.new_page()
+                    await page.goto(url + "/", wait_until="load")
+                    await page.wait_for_function(_PAGE_READY, timeout=60_000)
+                    await page.click("a[href='/login']")
+                    await page.wait_for_url("**/login")
+                    if await page.evaluate("() => window.__gate.flush(5000)"):
+                        done += 1
+                finally:
+                    await context.close()
 
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-        finally:
-            await browser.close()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
     return done
 
 

@@ -1,31 +1,17 @@
 """Throw errors from known places of a page in real Chromium and collect the events the SDK sent.
 
-Debian's ``/usr/bin/chromium`` through Playwright (never a downloaded browser). Each throw site is
-triggered by clicking an element; the event is told apart by a text its message carries. The
-page's flush hook (``window.__gate.flush``) is awaited, then the ingest is long-polled for the
-events: no sleeps.
+The browser is the caller's (`harness.common.browser.chromium`). Each throw site is triggered by clicking
+an element; the event is told apart by a text its message carries. The page's flush hook
+(``window.__gate.flush``) is awaited, then the ingest is long-polled for the events: no sleeps.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from harness.ingest import ProjectHandle, StoredItem
-
-CHROMIUM = Path(os.environ.get("SENTRY_GATE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
 
 
 @dataclass(frozen=True)
@@ -35,31 +21,6 @@ class Trigger:
     """What to click."""
     message: str
     """A text the event's exception value contains (tells this site's event from the others)."""
-
-
-@contextmanager
-def chromium() -> Iterator[Any]:
-    """A headless Debian Chromium (a Playwright ``Browser``), closed on exit."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS))
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def chromium_for_tests() -> Iterator[Any]:
-    """`chromium` for a pytest fixture: a missing browser skips, except under ``CI`` where it fails.
-
-    In CI the make targets must have installed Debian's chromium; a skip there would hide the gap."""
-    from harness.targets.fixtures import unavailable
-
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing")
-    with chromium() as launched:
-        yield launched
 
 
 def exception_text(event: Mapping[str, Any]) -> str:

@@ -7,20 +7,20 @@
   ``pytestmark = pytest.mark.sentry_target(environment="staging", extra_env={"ENABLE_SENTRY": "true"})``.
   Tests sharing it mark their own traffic (``X-Gate-Marker`` or a fault marker) and match on it.
 
-A target that cannot run here (no Node.js, the client not built) is skipped with the reason, except
-when ``CI`` is set: there the make targets must have installed it, and a skip would hide a gap.
+A target that cannot run here (no Node.js, the client not built) is a missing prerequisite: skipped with
+the reason, except when ``CI`` is set (`harness.common.prerequisites.unavailable`).
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
+from harness.common.prerequisites import unavailable
 from harness.ingest import ProjectHandle
 from harness.targets.launcher import BUNDLED_TARGETS, TargetUnavailable, start_target
 from harness.targets.options import DEFAULT_RELEASE, TargetOptions, new_fault_token
@@ -31,19 +31,12 @@ if TYPE_CHECKING:
     from harness.ingest import IngestClient
     from harness.targets.target import Target
 
-__all__ = ["TARGET_MARKER", "TargetFactory", "target", "target_factory", "unavailable"]
+__all__ = ["TARGET_MARKER", "TargetFactory", "target", "target_factory"]
 
 TARGET_MARKER: Final = (
     "sentry_target(environment='production', release=..., variant='hardened', mutant=None, extra_env={}): "
     "how the module's `target` fixture starts its bundled targets"
 )
-
-
-def unavailable(reason: str) -> None:
-    """Skip for a missing part, except under ``CI``, where the make targets must have installed it: fail."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the make targets must have installed it)", pytrace=False)
-    pytest.skip(reason)
 
 
 class TargetFactory:
@@ -86,7 +79,6 @@ class TargetFactory:
             started = start_target(name, options, log_dir, spotify_url=spotify_url)
         except TargetUnavailable as exc:
             unavailable(str(exc))
-            raise AssertionError("unreachable") from exc
         started.server_project, started.browser_project = server, browser
         self.started.append(started)
         return started

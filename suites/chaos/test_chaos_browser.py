@@ -22,8 +22,8 @@ from harness.chaos.browser_journey import JourneyRecord, judge_journey, run_jour
 from harness.chaos.fixtures import suite_rig
 from harness.chaos.rig import ChaosRig
 from harness.checks import CheckRecorder
+from harness.common.browser import chromium_for_tests
 from harness.ingest import IngestClient
-from harness.release.browser import chromium_for_tests
 
 
 @pytest.fixture(scope="module")

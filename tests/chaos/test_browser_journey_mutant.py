@@ -12,7 +12,6 @@ are refused at once. A correct build fails only if a step stalls for 10 s.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +23,9 @@ from harness.chaos import ChaosRunner
 from harness.chaos.browser_journey import JOURNEY, judge_journey, run_journey
 from harness.chaos.rig import running_rig
 from harness.checks import CheckRecorder
+from harness.common.browser import chromium_for_tests
+from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
-from harness.release.browser import chromium_for_tests
 from harness.results import Verdict
 from harness.targets import BUNDLED_TARGETS, TargetUnavailable
 
@@ -42,9 +42,7 @@ def test_journey_check_catches_sdk_errors_on_the_page(
     mutant: str | None, browser: Any, sentry_ingest: IngestClient, chaos_runner: ChaosRunner, tmp_path: Path
 ) -> None:
     if (why := BUNDLED_TARGETS["express-vue"].missing()) is not None:
-        if os.environ.get("CI"):
-            pytest.fail(why, pytrace=False)
-        pytest.skip(why)
+        unavailable(why)
     try:
         with running_rig(
             "express-vue", sentry_ingest, chaos_runner, tmp_path, mutant=mutant, browser_through_proxy=True
@@ -57,7 +55,7 @@ def test_journey_check_catches_sdk_errors_on_the_page(
             finally:
                 rig.sentry_proxy.enable()
     except TargetUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
     result = judge_journey("sentry proxy down", record)
     print(f"{result.check_id} {result.verdict}: {result.summary}")
     assert result.check_id == JOURNEY

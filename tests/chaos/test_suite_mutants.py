@@ -10,7 +10,6 @@ hardened control from the mutant and how likely a correct build is to fail it.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ import pytest
 
 from harness.chaos import ChaosRunner, ToxicFault, checks, experiments
 from harness.chaos.rig import ChaosRig, running_rig
+from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
 from harness.results import CheckResult, Verdict
 from harness.targets import BUNDLED_TARGETS, TargetUnavailable
@@ -37,14 +37,12 @@ def rig_for(
     extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[ChaosRig]:
     if (why := BUNDLED_TARGETS[name].missing()) is not None:
-        if os.environ.get("CI"):
-            pytest.fail(why, pytrace=False)
-        pytest.skip(why)
+        unavailable(why)
     try:
         with running_rig(name, ingest, runner, tmp_path, mutant=mutant, extra_env=extra_env) as rig:
             yield rig
     except TargetUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
 
 
 def by_id(results: list[CheckResult], check_id: str) -> CheckResult:

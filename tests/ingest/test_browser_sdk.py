@@ -7,15 +7,13 @@ answer must let the page read. One browser serves the whole module; each test ge
 read through `window.__gate`, waits are Playwright's `wait_for_function` and the fixture's
 `wait_for_items`, each with a deadline.
 
-Skips (with the reason) when `/usr/bin/chromium`, Playwright or the built bundle is missing, except
-when `CI` is set: the make target installs all three there, so a skip would hide a gap.
+Skips (with the reason) when Debian's Chromium or the built bundle is missing, except when `CI` is set:
+the make target installs both there, so a skip would hide a gap (`harness.common.prerequisites`).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -26,6 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from harness.common.browser import chromium, chromium_missing
+from harness.common.prerequisites import unavailable
 from harness.envelope import Event, Feedback, ReplayRecording, SpanContainer
 
 if TYPE_CHECKING:
@@ -35,16 +35,6 @@ if TYPE_CHECKING:
 
     from harness.ingest import ProjectHandle, StoredItem, StoredRequest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PAGE_DIR = Path(__file__).resolve().parent.parent / "sdk_clients" / "browser"
 BUNDLE = PAGE_DIR / "dist" / "bundle.js"
 BUILD_HINT = "cd tests/sdk_clients/browser && npm ci && npm run build"
@@ -63,20 +53,15 @@ RRWEB_SOURCE_INPUT = 5
 
 
 def _missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (Debian package `chromium`)"
-    if importlib.util.find_spec("playwright") is None:
-        return "the Python package `playwright` is not installed (pip install -e '.[dev]')"
+    if (why := chromium_missing()) is not None:
+        return why
     if not BUNDLE.exists():
         return f"{BUNDLE.relative_to(PAGE_DIR.parent.parent.parent)} is not built ({BUILD_HINT})"
     return None
 
 
-_reason = _missing()
-if _reason is not None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{_reason}; CI is set, where the make target must provide it", pytrace=False)
-    pytest.skip(_reason, allow_module_level=True)
+if (_reason := _missing()) is not None:
+    unavailable(_reason, allow_module_level=True)
 
 pytestmark = pytest.mark.browser
 
@@ -127,15 +112,8 @@ def page_origin() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        # Debian's Chromium: Playwright must never download a browser of its own.
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium(extra_args=("--disable-quic",)) as launched:
+        yield launched
 
 
 @dataclass

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from harness.common.prerequisites import unavailable
 from harness.envelope import Event, Session, SpanContainer, Transaction, parse_envelope
 
 pytestmark = pytest.mark.node
@@ -51,24 +52,17 @@ class NodeRun:
     sends: list[dict[str, Any]]
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the make target must have installed it)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def node_bin() -> str:
     node = shutil.which("node")
     if node is None:
-        _missing("Node.js (`node`) is not on PATH")
-        raise AssertionError("unreachable")
+        unavailable("Node.js (`node`) is not on PATH")
     installed = NODE_DIR / "node_modules" / "@sentry" / "node" / "package.json"
     if not installed.is_file():
-        _missing(f"{NODE_DIR / 'node_modules'} is missing: run `npm ci --prefix tests/sdk_clients/node`")
+        unavailable(f"{NODE_DIR / 'node_modules'} is missing: run `npm ci --prefix tests/sdk_clients/node`")
     have = json.loads(installed.read_text())["version"]
     if have != SDK_VERSION:
-        _missing(f"@sentry/node {have} is installed but package.json pins {SDK_VERSION}: run `npm ci`")
+        unavailable(f"@sentry/node {have} is installed but package.json pins {SDK_VERSION}: run `npm ci`")
     return node
 
 

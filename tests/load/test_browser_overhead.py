@@ -20,6 +20,8 @@ from dataclasses import replace
 import pytest
 
 from harness.checks import CheckRecorder
+from harness.common.browser import chromium, require_chromium
+from harness.common.prerequisites import unavailable
 from harness.load.browser import (
     ARM_ENV,
     Arm,
@@ -43,9 +45,8 @@ from harness.load.browser_stats import (
     round_ratios,
     total_blocking_time,
 )
-from harness.release.browser import CHROMIUM, chromium
 from harness.results import Verdict
-from harness.targets.fixtures import TargetFactory, unavailable
+from harness.targets.fixtures import TargetFactory
 
 BASE = PageSample(
     arm="off",
@@ -232,8 +233,7 @@ AA_BUDGET = 1.0
 def test_browser_overhead_catches_an_injected_cost_and_passes_no_fail_on_a_a(target_factory: TargetFactory) -> None:
     """Three arms on the Sentry-off page: itself twice (A/A) and with a busy main thread of 3x its own
     script time, measured first."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing")
+    require_chromium()
     if missing := baseline_build_missing():
         unavailable(missing)
     target = target_factory("express-vue", extra_env=ARM_ENV["off"])

@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from harness.common.browser import chromium_missing
+from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
 from harness.privacy import Scanner
 from harness.privacy.canaries import Canary
-from harness.targets.fixtures import unavailable
+from harness.settings import SelfTestSettings, Settings
+from harness.targets.launcher import BUNDLED_TARGETS
+from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.node, pytest.mark.slow]
 
@@ -48,22 +52,18 @@ SECTION = re.compile(r"^_{3,} (test_\w+)\[([a-z-]+)\] _{3,}$")
 
 @pytest.fixture(autouse=True)
 def _needs_the_bundled_target_and_chromium() -> None:
-    from harness.release.browser import CHROMIUM
-    from harness.targets.launcher import BUNDLED_TARGETS
-
-    missing = BUNDLED_TARGETS["express-vue"].missing() or (None if CHROMIUM.exists() else f"no {CHROMIUM}")
+    missing = BUNDLED_TARGETS["express-vue"].missing() or chromium_missing()
     if missing:
         unavailable(missing)
 
 
 def test_hardened_replay_passes_and_each_replay_mutant_fails_its_check(
-    pytester: pytest.Pytester, sentry_ingest: IngestClient
+    pytester: pytest.Pytester, sentry_ingest: IngestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     variants = ["hardened", *MUTANTS]
     dump, results, pictures = pytester.path / "canaries.jsonl", pytester.path / "results.jsonl", pytester.path / "png"
-    pytester._monkeypatch.setenv("GATE_REPLAY_PNG_DIR", str(pictures))
-    pytester._monkeypatch.setenv("GATE_REPLAY_VARIANTS", ",".join(variants))
-    pytester._monkeypatch.setenv("GATE_PRIVACY_CANARY_DUMP", str(dump))
+    self_test = SelfTestSettings(replay_png_dir=pictures, replay_variants=tuple(variants), canary_dump=dump)
+    use_settings(monkeypatch, Settings(self_test=self_test))
     args = [str(SUITE), "-p", "no:cacheprovider", "--gate-ingest-url", sentry_ingest.url, "-o", "addopts=", "-rfs"]
     result = pytester.runpytest_subprocess(*args, "--gate-results", str(results), "-s", timeout=300)
     output = result.stdout.str()

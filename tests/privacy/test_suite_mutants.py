@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
 from harness.privacy import Scanner
 from harness.privacy.canaries import Canary
-from harness.targets.fixtures import unavailable
+from harness.settings import SelfTestSettings, Settings
+from harness.targets.launcher import BUNDLED_TARGETS
+from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]
 
@@ -50,8 +53,6 @@ SECTION = re.compile(r"^_{3,} (test_\w+)\[(express-vue|python-api)-([a-z-]+)\] _
 
 @pytest.fixture(autouse=True)
 def _needs_the_bundled_targets() -> None:
-    from harness.targets.launcher import BUNDLED_TARGETS
-
     missing = BUNDLED_TARGETS["express-vue"].missing()
     if importlib.util.find_spec("sentry_relay") is None:
         missing = "sentry-relay is not installed (the Relay net's check would be skipped)"
@@ -67,13 +68,11 @@ def _expected_failures() -> set[tuple[str, str, str]]:
 
 
 def test_hardened_passes_and_each_privacy_mutant_fails_its_check(
-    pytester: pytest.Pytester, sentry_ingest: IngestClient
+    pytester: pytest.Pytester, sentry_ingest: IngestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     variants = ["hardened", *MUTANTS]
     dump, results = pytester.path / "canaries.jsonl", pytester.path / "results.jsonl"
-    pytester._monkeypatch.setenv("GATE_PRIVACY_CANARY_DUMP", str(dump))
-    pytester._monkeypatch.setenv("GATE_MUTANTS", ",".join(variants))
-    pytester._monkeypatch.delenv("GATE_MUTANT", raising=False)
+    use_settings(monkeypatch, Settings(self_test=SelfTestSettings(canary_dump=dump, mutants=tuple(variants))))
     args = [str(SUITE), "-p", "no:cacheprovider", "--gate-ingest-url", sentry_ingest.url, "-o", "addopts=", "-rfs"]
     result = pytester.runpytest_subprocess(*args, "--gate-results", str(results), "-s", timeout=300)
     output = result.stdout.str()

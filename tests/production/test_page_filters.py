@@ -11,14 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from harness.checks import CheckRecorder
+from harness.common.browser import chromium, require_chromium
 from harness.production.browser import (
-    CHROMIUM,
     probe_browser_kill_switch,
     probe_browser_traces,
     probe_page_filters,
     probe_page_options,
 )
-from harness.release.browser import chromium
 from harness.results import Verdict
 from harness.targets.fixtures import TargetFactory
 from harness.targets.target import Target
@@ -43,8 +42,7 @@ MUTANTS = {
 def test_page_filters_catch_their_mutants(target_factory: TargetFactory) -> None:
     """Every case sent for real on the hardened page (production: three cases; development: the dev-noise
     one), each mutant's own case on its page."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing")
+    require_chromium()
     runs: list[tuple[str, str | None]] = [("production", None), ("development", None)]
     runs += [(env, mutant) for mutant, (env, _, _) in MUTANTS.items()]
     only: list[list[str] | None] = [None, ["production.filters.dev-noise"]]
@@ -93,8 +91,7 @@ RATE_MUTANTS = {
 
 def test_page_rates_catch_their_mutants(target_factory: TargetFactory) -> None:
     """``production.config.browser-rates`` reads what the page passed to ``Sentry.init``."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing")
+    require_chromium()
     mutants: list[str | None] = [None, *RATE_MUTANTS]
 
     def start(mutant: str | None) -> Target:
@@ -123,8 +120,7 @@ def test_browser_traces_rate_catches_full_rate(target_factory: TargetFactory) ->
     Chance of failing a correct build (exact binomial, Wilson at 99%): the hardened rate FAILs only with 8
     or more of 12 traces sampled at 0.1, P = 3.4e-6; the mutant's 12 of 12 FAILs always (interval from
     0.64, the band ends at 0.3)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing")
+    require_chromium()
     with ThreadPoolExecutor(max_workers=2) as pool:
         hardened, mutated = pool.map(
             lambda m: target_factory("python-api", environment="production", mutant=m),
@@ -151,8 +147,7 @@ def test_browser_traces_rate_catches_full_rate(target_factory: TargetFactory) ->
 
 def test_browser_kill_switch_catches_ignored_overrides(target_factory: TargetFactory) -> None:
     """Development opted in (every base rate 1.0), so an ignored override sends on every page."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing")
+    require_chromium()
     env = {
         **ON,
         "SENTRY_TRACES_SAMPLE_RATE": "0",

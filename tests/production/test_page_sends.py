@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from harness.checks import CheckRecorder
-from harness.production.browser import CHROMIUM, probe_browser_delivery
+from harness.common.browser import chromium, require_chromium
+from harness.production.browser import probe_browser_delivery
 from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
 from harness.production.replay import probe_replay_rates
-from harness.release.browser import chromium
 from harness.results import CheckResult, Verdict
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE
@@ -27,8 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(autouse=True)
 def _needs_chromium() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing")
+    require_chromium()
 
 
 def _fails_naming(result: CheckResult, check_id: str, measured: str) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from harness.release.browser import CHROMIUM, chromium
-from harness.targets.fixtures import unavailable
+from harness.common.browser import chromium_for_tests
+from harness.common.prerequisites import unavailable
 from tests.release._client import ESBUILD, build_fixture
 
 __all__ = ["builds", "chromium_browser", "fresh_copy"]
@@ -46,8 +46,4 @@ def fresh_copy(tmp_path: Path, builds: dict[str, Path]) -> Any:
 
 @pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        unavailable(f"no {CHROMIUM} (Debian's chromium package)")
-    pytest.importorskip("playwright.sync_api")
-    with chromium() as browser:
-        yield browser
+    yield from chromium_for_tests()

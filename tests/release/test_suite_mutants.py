@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.common.browser import chromium_missing
+from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
-from harness.targets.fixtures import unavailable
+from harness.settings import SelfTestSettings, Settings
+from harness.targets.launcher import BUNDLED_TARGETS
+from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.node, pytest.mark.slow]
 
@@ -80,10 +84,7 @@ HARDENED_CHECKS = 14
 
 @pytest.fixture(autouse=True)
 def _needs_the_bundled_target_and_chromium() -> None:
-    from harness.release.browser import CHROMIUM
-    from harness.targets.launcher import BUNDLED_TARGETS
-
-    missing = BUNDLED_TARGETS["express-vue"].missing() or (None if CHROMIUM.exists() else f"no {CHROMIUM}")
+    missing = BUNDLED_TARGETS["express-vue"].missing() or chromium_missing()
     if missing:
         unavailable(missing)
 
@@ -100,11 +101,10 @@ def _selection(variants: list[str]) -> str:
 
 @pytest.mark.parametrize("group", sorted(GROUPS))
 def test_hardened_passes_and_each_release_mutant_fails_its_check(
-    pytester: pytest.Pytester, sentry_ingest: IngestClient, group: str
+    pytester: pytest.Pytester, sentry_ingest: IngestClient, monkeypatch: pytest.MonkeyPatch, group: str
 ) -> None:
     variants = GROUPS[group]
-    pytester._monkeypatch.setenv("GATE_MUTANTS", ",".join(variants))
-    pytester._monkeypatch.delenv("GATE_MUTANT", raising=False)
+    use_settings(monkeypatch, Settings(self_test=SelfTestSettings(mutants=tuple(variants))))
     args = [str(SUITE), "-p", "no:cacheprovider", "--gate-ingest-url", sentry_ingest.url, "-o", "addopts=", "-rf"]
     result = pytester.runpytest_subprocess(*args, "-k", _selection(variants), timeout=300)
     output = result.stdout.str()

@@ -1,0 +1,86 @@
+"""The one Chromium launcher: Debian's ``/usr/bin/chromium`` through Playwright, never a downloaded browser.
+
+Every page the harness drives (the production probes, the privacy replay, the release throw sites, the
+browser overhead, the chaos journey) runs in this browser with these arguments, so a flag changes in one
+place. ``SENTRY_GATE_CHROMIUM`` points at another binary. A missing browser is a missing prerequisite:
+`chromium_missing` says why, and `require_chromium` / `chromium_for_tests` apply the skip-or-fail rule.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Final
+
+from playwright.async_api import Browser as AsyncBrowser
+from playwright.async_api import async_playwright
+from playwright.sync_api import Browser, sync_playwright
+
+from harness.common.prerequisites import unavailable
+
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "async_chromium",
+    "chromium",
+    "chromium_for_tests",
+    "chromium_missing",
+    "require_chromium",
+]
+
+CHROMIUM: Final = Path(os.environ.get("SENTRY_GATE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS: Final = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+def chromium_missing() -> str | None:
+    """Why Chromium cannot be launched here, or None."""
+    if CHROMIUM.exists():
+        return None
+    return f"{CHROMIUM} is missing (Debian's chromium package)"
+
+
+def require_chromium() -> None:
+    """Skip the calling test when Chromium is missing (fail it under ``CI``)."""
+    if (why := chromium_missing()) is not None:
+        unavailable(why)
+
+
+@contextmanager
+def chromium(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
+    """A headless Debian Chromium (a Playwright ``Browser``) with `CHROMIUM_ARGS` and ``extra_args``, closed on exit."""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *extra_args])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@asynccontextmanager
+async def async_chromium(extra_args: Sequence[str] = ()) -> AsyncIterator[AsyncBrowser]:
+    """`chromium` for asyncio code (many pages side by side): an async Playwright ``Browser``, closed on exit."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+def chromium_for_tests(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
+    """`chromium` for a pytest fixture (``yield from chromium_for_tests()``): a missing browser skips, except
+    under ``CI`` where it fails (`require_chromium`)."""
+    require_chromium()
+    with chromium(extra_args) as launched:
+        yield launched
