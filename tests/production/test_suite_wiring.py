@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness.ingest import IngestClient
+from harness.settings import ProductionSettings, SelfTestSettings, Settings
+from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.slow]
 
@@ -26,14 +28,18 @@ SUITE = Path(__file__).resolve().parents[2] / "suites" / "production" / "test_pr
     ],
 )
 def test_suite_fails_naming_the_check(
-    pytester: pytest.Pytester, sentry_ingest: IngestClient, mutant: str | None, line: str | None
+    pytester: pytest.Pytester,
+    sentry_ingest: IngestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    mutant: str | None,
+    line: str | None,
 ) -> None:
-    pytester._monkeypatch.setenv("GATE_TARGETS", "python-api")
-    pytester._monkeypatch.setenv("GATE_ENVIRONMENTS", "production")
-    if mutant:
-        pytester._monkeypatch.setenv("GATE_MUTANT", mutant)
-    else:
-        pytester._monkeypatch.delenv("GATE_MUTANT", raising=False)
+    settings = Settings(
+        targets=("python-api",),
+        production=ProductionSettings(environments=("production",)),
+        self_test=SelfTestSettings(mutant=mutant),
+    )
+    use_settings(monkeypatch, settings)
     args = [str(SUITE), "-p", "no:cacheprovider", "--gate-ingest-url", sentry_ingest.url, "-o", "addopts=", "-rf"]
     result = pytester.runpytest_subprocess(*args, "-k", "gate_routes or monitoring", timeout=120)
     outcomes = result.parseoutcomes()
