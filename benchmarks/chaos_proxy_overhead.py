@@ -64,6 +64,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.settings import AppVariables
+
 BUDGET_P90_MS = 0.5
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -364,7 +366,7 @@ def run_locust(
     out = workdir / f"locust-{tag}.json"
     requests_per_user = 2 * (warmup + rounds * per_round)
     budget_s = LOCUST_STARTUP_S + max(60.0, requests_per_user * (0.02 + pacing_ms / 1000))  # 20 ms a request
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "GATE_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", AppVariables.PREFIX))}
     env.update(
         {
             "PYTHONUNBUFFERED": "1",

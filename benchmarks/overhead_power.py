@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.load.compare import compare_arms
 from harness.load.rig import ArmSpec, ServerRig, arms_rig
 from harness.load.runner import BlockSettings, measure_service_ms
+from harness.settings import AppVariables
 from harness.stats.binomial import wilson
 
 TRACES_FULL = {"SENTRY_TRACES_SAMPLE_RATE": "1.0", "SENTRY_PROFILES_SAMPLE_RATE": "0"}
@@ -45,7 +46,7 @@ def one_repeat(args: argparse.Namespace, out: Path) -> dict[str, object]:
             rig.arms()["baseline"], out / "service", args.rate, load_cpu=rig.cores.load, target_cpu=rig.cores.target
         )
         delay_ms = round(args.effect * service_ms, 3)
-        env = {**TRACES_FULL, "GATE_MUTANT_DELAY_MS": str(delay_ms)}
+        env = {**TRACES_FULL, AppVariables.MUTANT_DELAY_MS: str(delay_ms)}
         rig.start_arm("instrumented", ArmSpec(sentry=True, mutant="slow-traces-sampler", env=env))
         result = compare_arms(
             ServerRig(rig).arms(),

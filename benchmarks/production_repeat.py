@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/production_repeat.py [--runs 10] [--timeout 900] [--json out.json] [-- PYTEST ARGS]
 
 Each run is ``pytest suites/production -q -s -p no:cacheprovider`` in a subprocess (a session of its own,
-its own ingest), with ``GATE_MUTANT`` unset. The suite prints one ``<check id>: <verdict>: <summary>``
+its own ingest), with no self-test mutant set. The suite prints one ``<check id>: <verdict>: <summary>``
 line per check; this script tallies them per check id over the runs, with each run's wall time, pytest
 outcome counts and the load average before and after.
 
@@ -28,6 +28,8 @@ from math import comb
 from pathlib import Path
 from typing import Any
 
+from harness.settings import SETTINGS_VAR, VARIABLES
+
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "suites" / "production"
 RATE_CHECKS = (
@@ -46,7 +48,7 @@ def load() -> str:
 
 
 def one_run(pytest_args: list[str], timeout: float) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if k != "GATE_MUTANT"}
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES and k != SETTINGS_VAR}
     cmd = [sys.executable, "-m", "pytest", str(SUITE), "-q", "-s", "-p", "no:cacheprovider", *pytest_args]
     before = load()
     start = time.monotonic()

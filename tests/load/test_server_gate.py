@@ -6,7 +6,7 @@ judged against, on any CPU, so a correct build fails these tests only by a many-
 often the gate decides a *small* effect near the 2% budget is a benchmark's question
 (``benchmarks/overhead_calibration.py``, figures in ``docs/performance.md``), never a unit test's.
 
-The mutant ``slow-traces-sampler`` busy-waits ``GATE_MUTANT_DELAY_MS`` per sampling decision at traces
+The mutant ``slow-traces-sampler`` busy-waits the app's ``MUTANT_DELAY_MS`` variable per sampling decision at traces
 rate 1.0. A fixed delay is a different share of a request on every CPU (1 ms was 5-7% of a request on
 one machine and 3.5-4.2% on another, straddling the 2% budget half the time), so the test first
 measures the hardened arm's own median service time under the same load and sizes the busy-wait at
@@ -33,6 +33,7 @@ from harness.load.rig import ArmSpec, ServerRig, arms_rig, server_rig
 from harness.load.runner import BlockSettings, measure_service_ms
 from harness.load.verdict import CPU_CHECK, LATENCY_CHECK
 from harness.results import Verdict
+from harness.settings import AppVariables
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -101,7 +102,7 @@ def test_slow_traces_sampler_fails_the_latency_budget(tmp_path: Path) -> None:
             baseline, tmp_path / "service", RATE, load_cpu=rig.cores.load, target_cpu=rig.cores.target
         )
         delay_ms = round(MUTANT_SHARE * service_ms, 2)
-        env = {**TRACES_FULL, "GATE_MUTANT_DELAY_MS": str(delay_ms)}
+        env = {**TRACES_FULL, AppVariables.MUTANT_DELAY_MS: str(delay_ms)}
         rig.start_arm("instrumented", ArmSpec(sentry=True, mutant="slow-traces-sampler", env=env))
         print(f"hardened median {service_ms:.2f} ms: the mutant busy-waits {delay_ms} ms per request")
         result = compare_arms(
