@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UsageError
 from harness.ingest.limits import Limits, parse_limit_override
 from harness.relay.server import RelayOptions, serve_relay
 
@@ -34,7 +35,10 @@ def register(sub: Any) -> None:
 
 
 def _relay(args: argparse.Namespace) -> int:
-    limits = Limits().with_overrides(dict(parse_limit_override(x) for x in args.limit))
+    try:
+        limits = Limits().with_overrides(dict(parse_limit_override(x) for x in args.limit))
+    except ValueError as exc:  # the text the user typed
+        raise UsageError(f"--limit: {exc}") from exc
     serve_relay(
         RelayOptions(
             upstream=args.upstream,
