@@ -31,8 +31,8 @@ import orjson
 import pytest
 
 from harness.chaos.fixtures import chaos_runner, fault_proxy
-from harness.checks import CheckRecorder
 from harness.ingest import IngestClient, IngestProcess, ProjectHandle, start_ingest
+from harness.recorder import CheckRecorder
 from harness.redact import Redactor
 from harness.release.fixtures import sentry_cli, sentry_org, sentry_webapi
 from harness.settings import Settings

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.checks import read_results
 from harness.cli.console import Console, make_console, progress
 from harness.cli.handshake import wait_for_deployment
 from harness.errors import UsageError
 from harness.ingest import IngestClient, IngestProcess, start_ingest
 from harness.production.expectations import ExpectationError, load_expectations
+from harness.recorder import read_results
 from harness.report import RunInfo, write_report
 from harness.results import CheckResult, Verdict, overall_verdict
 from harness.settings import ProductionSettings, Settings, check_environment_name

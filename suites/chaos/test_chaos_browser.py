@@ -21,9 +21,9 @@ from harness.chaos import ChaosRunner, Experiment, Probe, ProxyDown, checks, run
 from harness.chaos.browser_journey import JourneyRecord, judge_journey, run_journey
 from harness.chaos.fixtures import suite_rig
 from harness.chaos.rig import ChaosRig
-from harness.checks import CheckRecorder
 from harness.common.browser import chromium_for_tests
 from harness.ingest import IngestClient
+from harness.recorder import CheckRecorder
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pytest
 
 from harness.chaos import Probe, ProxyDown, ToxicFault, checks, experiments
 from harness.chaos.rig import ChaosRig
-from harness.checks import CheckRecorder
+from harness.recorder import CheckRecorder
 
 PAIRS = 5
 BLOCK_REQUESTS = 24

@@ -23,8 +23,8 @@ import pytest
 from harness.chaos import ChaosRunner, experiments
 from harness.chaos.fixtures import suite_rig
 from harness.chaos.rig import ChaosRig
-from harness.checks import CheckRecorder
 from harness.ingest import IngestClient
+from harness.recorder import CheckRecorder
 from harness.results import CheckResult, Verdict
 from harness.targets.selection import selected_targets
 

@@ -22,8 +22,8 @@ import pytest
 from harness.chaos import ChaosRunner, experiments
 from harness.chaos.fixtures import suite_rig
 from harness.chaos.rig import ChaosRig, running_rig
-from harness.checks import CheckRecorder
 from harness.ingest import IngestClient
+from harness.recorder import CheckRecorder
 from harness.settings import Settings
 from harness.targets import BUNDLED_TARGETS
 from harness.targets.selection import selected_targets

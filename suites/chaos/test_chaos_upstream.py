@@ -25,7 +25,7 @@ from harness.chaos import Action, Experiment, ExperimentStatus, Probe, ToxicFaul
 from harness.chaos.load import LoadSample, drive
 from harness.chaos.rig import ChaosRig
 from harness.chaos.spec import Direction
-from harness.checks import CheckRecorder
+from harness.recorder import CheckRecorder
 from harness.results import CheckResult, Verdict
 from harness.targets import FakeSpotify
 

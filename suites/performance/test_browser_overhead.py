@@ -26,11 +26,11 @@ from typing import Any
 
 import pytest
 
-from harness.checks import CheckRecorder
 from harness.common.browser import chromium, require_chromium
 from harness.common.prerequisites import unavailable
 from harness.load.browser import ARM_ENV, Arm, baseline_build_missing, delivery_control, run_interleaved
 from harness.load.browser_stats import ARM_CHECKS, PageSample, arm_verdict
+from harness.recorder import CheckRecorder
 from harness.settings import Settings
 from harness.targets.fixtures import TargetFactory
 from harness.targets.target import Target

@@ -35,7 +35,7 @@ from harness.targets.launcher import TargetUnavailable
 from harness.targets.selection import selected_targets
 
 if TYPE_CHECKING:
-    from harness.checks import CheckRecorder
+    from harness.recorder import CheckRecorder
     from harness.results import CheckResult
 
 SETTINGS = Settings.from_environ()

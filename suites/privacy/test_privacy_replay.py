@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from harness.checks import CheckRecorder
 from harness.common.browser import chromium, require_chromium
 from harness.common.prerequisites import unavailable
 from harness.privacy import CanaryFactory, Scanner
@@ -26,6 +25,7 @@ from harness.privacy import replay_checks as rc
 from harness.privacy.canaries import Canary
 from harness.privacy.store_scan import scan_project
 from harness.production.replay_journey import JourneyTab, record_replays, replay_events
+from harness.recorder import CheckRecorder
 from harness.results import MaskedLocation
 from harness.settings import Settings
 from harness.targets.fixtures import TargetFactory

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import pytest
 from filelock import FileLock
 
-from harness.checks import CheckRecorder
 from harness.ingest import ProjectHandle, StoredItem
 from harness.privacy import Scanner
 from harness.privacy.canaries import Canary
 from harness.privacy.checks import canary_check, locations_result
 from harness.privacy.plant import CHECK_OF_GROUP, Control, Plan, controls_for, plant_server
 from harness.privacy.store_scan import StoreScan, scan_project
+from harness.recorder import CheckRecorder
 from harness.results import CheckResult, MaskedLocation, Verdict
 from harness.settings import Settings
 from harness.targets.fixtures import TargetFactory

@@ -13,9 +13,9 @@ import contextlib
 import httpx
 import pytest
 
-from harness.checks import CheckRecorder
 from harness.ingest import StoredItem
 from harness.production import checks
+from harness.recorder import CheckRecorder
 from harness.targets.target import Target
 
 pytestmark = pytest.mark.external_target

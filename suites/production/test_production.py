@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 
-from harness.checks import CheckRecorder
 from harness.common.browser import chromium_for_tests, require_chromium
 from harness.production import probes
 from harness.production.browser import (
@@ -36,6 +35,7 @@ from harness.production.browser import (
 from harness.production.expectations import EnvironmentExpectation, Expectations, load_expectations
 from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
 from harness.production.replay import probe_replay_rates
+from harness.recorder import CheckRecorder
 from harness.results import CheckResult
 from harness.settings import Settings
 from harness.stats import familywise_level, sample_size

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from harness.checks import CheckRecorder
 from harness.common.browser import chromium, require_chromium
+from harness.recorder import CheckRecorder
 from harness.release import checks
 from harness.release.browser import Trigger, capture_throw_sites
 from harness.release.dist import BuiltFile, map_files, scan_dist

@@ -22,10 +22,10 @@ import pytest
 from harness.chaos import ChaosRunner
 from harness.chaos.browser_journey import JOURNEY, judge_journey, run_journey
 from harness.chaos.rig import running_rig
-from harness.checks import CheckRecorder
 from harness.common.browser import chromium_for_tests
 from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
+from harness.recorder import CheckRecorder
 from harness.results import Verdict
 from harness.targets import BUNDLED_TARGETS, TargetUnavailable
 

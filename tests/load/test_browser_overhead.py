@@ -19,7 +19,6 @@ from dataclasses import replace
 
 import pytest
 
-from harness.checks import CheckRecorder
 from harness.common.browser import chromium, require_chromium
 from harness.common.prerequisites import unavailable
 from harness.load.browser import (
@@ -45,6 +44,7 @@ from harness.load.browser_stats import (
     round_ratios,
     total_blocking_time,
 )
+from harness.recorder import CheckRecorder
 from harness.results import Verdict
 from harness.targets.fixtures import TargetFactory
 

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from harness.checks import CheckRecorder
 from harness.load.compare import ServerComparison, compare_arms
 from harness.load.rig import ArmSpec, ServerRig, arms_rig, server_rig
 from harness.load.runner import BlockSettings, measure_service_ms
 from harness.load.verdict import CPU_CHECK, LATENCY_CHECK
+from harness.recorder import CheckRecorder
 from harness.results import Verdict
 from harness.settings import AppVariables
 

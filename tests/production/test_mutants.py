@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from harness.checks import CheckRecorder
 from harness.production import probes
+from harness.recorder import CheckRecorder
 from harness.results import CheckResult, Verdict
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness.checks import CheckRecorder
 from harness.common.browser import chromium, require_chromium
 from harness.production.browser import (
     probe_browser_kill_switch,
@@ -18,6 +17,7 @@ from harness.production.browser import (
     probe_page_filters,
     probe_page_options,
 )
+from harness.recorder import CheckRecorder
 from harness.results import Verdict
 from harness.targets.fixtures import TargetFactory
 from harness.targets.target import Target

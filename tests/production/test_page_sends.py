@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness.checks import CheckRecorder
 from harness.common.browser import chromium, require_chromium
 from harness.production.browser import probe_browser_delivery
 from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
 from harness.production.replay import probe_replay_rates
+from harness.recorder import CheckRecorder
 from harness.results import CheckResult, Verdict
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE

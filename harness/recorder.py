@@ -1,4 +1,6 @@
-"""Recording check results from pytest suites, so the gate's report is built from them.
+"""The check recorder: check results from pytest suites, recorded so the gate's report is built from them.
+
+(The checks themselves are pure functions in each domain's ``checks`` module; this module only records.)
 
 A suite test computes a `CheckResult` and hands it to the ``gate_check`` fixture: the result is
 appended (one JSON line) to the file given by ``--gate-results`` and the test's outcome follows the

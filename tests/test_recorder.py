@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks import ARTEFACTS, CheckRecorder, artefact_paths, attach_result, read_results
+from harness.recorder import ARTEFACTS, CheckRecorder, artefact_paths, attach_result, read_results
 from harness.results import CheckResult, Verdict
 
 
