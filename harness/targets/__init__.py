@@ -6,7 +6,7 @@ gate. Suites use the ``target`` fixture from ``harness.targets.fixtures``.
 """
 
 from harness.targets._process import ManagedProcess, TargetStartError
-from harness.targets.external import ExternalTarget, describe_external, external_from_env, is_external
+from harness.targets.external import ExternalTarget, describe_external, external_target, is_external
 from harness.targets.launcher import (
     BUNDLED_TARGETS,
     BundledTarget,
@@ -15,7 +15,7 @@ from harness.targets.launcher import (
     start_target,
     wait_healthy,
 )
-from harness.targets.options import ENVIRONMENTS, VARIANTS, TargetOptions, target_environment
+from harness.targets.options import VARIANTS, TargetOptions, target_environment
 from harness.targets.paths import CLIENT_DIST
 from harness.targets.spotify import FakeSpotify
 from harness.targets.target import FAULT_KINDS, GATE_TOKEN_HEADER, Target
@@ -23,7 +23,6 @@ from harness.targets.target import FAULT_KINDS, GATE_TOKEN_HEADER, Target
 __all__ = [
     "BUNDLED_TARGETS",
     "CLIENT_DIST",
-    "ENVIRONMENTS",
     "FAULT_KINDS",
     "GATE_TOKEN_HEADER",
     "VARIANTS",
@@ -36,7 +35,7 @@ __all__ = [
     "TargetStartError",
     "TargetUnavailable",
     "describe_external",
-    "external_from_env",
+    "external_target",
     "is_external",
     "running_target",
     "start_target",
