@@ -20,10 +20,12 @@ test: install lint
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not exclusive" $(PYTEST_ARGS)
 	$(PY) -m pytest -m exclusive $(PYTEST_ARGS)
 
+# lint-imports holds the layers and the no-loop rule of pyproject.toml's [tool.importlinter] (docs/architecture.md).
 lint: install-python
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 install: install-python install-node install-browser targets
 
