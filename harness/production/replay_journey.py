@@ -20,6 +20,7 @@ from harness.ingest import ProjectHandle, StoredItem
 from harness.ingest.wait import wait_matching
 
 __all__ = [
+    "OLD_ENOUGH",
     "READY",
     "JourneyTab",
     "TabReplay",
