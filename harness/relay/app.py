@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
-import orjson
 from starlette.types import Receive, Scope, Send
 
+from harness.common.asgi import decode_headers, read_body, send_json, send_response
 from harness.relay.copies import RelayCopies
 from harness.relay.forward import forwardable_headers, upstream_url
 
@@ -63,13 +63,14 @@ class RelayApp:
         method: str = scope["method"]
         path: str = scope["path"]
         query = scope["query_string"].decode("latin-1")
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        body, overflow = await _read_body(receive, self.copies.limits.max_envelope_size + _OVERHEAD)
+        headers = decode_headers(scope)
+        # A client that goes away mid-body: what came is still forwarded, and kept.
+        body, end = await read_body(receive, self.copies.limits.max_envelope_size + _OVERHEAD)
         seen = _Seen(method, path, query, headers, body)
-        if overflow:
+        if end == "overflow":
             reason = f"body exceeds {self.copies.limits.max_envelope_size} bytes: not forwarded"
             await self._record(seen, 413, reason)
-            await _answer(send, 413, orjson.dumps({"detail": reason}), [(b"content-type", b"application/json")])
+            await send_json(send, 413, {"detail": reason})
             return
         try:
             # httpx.Request, not client.build_request: the client would add its own default headers.
@@ -84,7 +85,7 @@ class RelayApp:
         except httpx.HTTPError as exc:
             reason = f"upstream unreachable: {type(exc).__name__}: {exc}"
             await self._record(seen, 502, reason)
-            await _answer(send, 502, orjson.dumps({"detail": reason}), [(b"content-type", b"application/json")])
+            await send_json(send, 502, {"detail": reason})
             return
         await self._record(seen, response.status_code, None)
         out_headers = [
@@ -92,7 +93,7 @@ class RelayApp:
             for k, v in forwardable_headers(response.headers.multi_items())
             if k.lower() != "content-length"
         ]
-        await _answer(send, response.status_code, raw, out_headers)
+        await send_response(send, response.status_code, raw, out_headers)
 
     async def _record(self, seen: _Seen, status: int, reason: str | None) -> None:
         # Decoding for the copy is CPU work: off the event loop, so other requests keep flowing.
@@ -124,26 +125,3 @@ class RelayApp:
                 await asyncio.to_thread(self.copies.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-async def _read_body(receive: Receive, cap: int) -> tuple[bytes, bool]:
-    """The whole body, or what came before it passed ``cap`` bytes (then True)."""
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"".join(parts), False
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > cap:
-            return b"".join(parts), True
-        parts.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(parts), False
-
-
-async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -11,8 +11,8 @@ from typing import TextIO
 import httpx
 import uvicorn
 
+from harness.common.asgi import bind_socket
 from harness.ingest.limits import Limits
-from harness.ingest.server import bind_socket
 from harness.relay.app import RelayApp
 from harness.relay.copies import AUDIT_TAR, RelayCopies
 from harness.relay.forward import validate_upstream
