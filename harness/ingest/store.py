@@ -11,8 +11,8 @@ Contract (what a test may rely on):
 - Waits (`wait_for_items`) only ever see committed rows; the writer bumps a per-project sequence
   number so waiters re-query only when their project got something new.
 
-Items are decoded here, off the request path: the writer extracts type, event id, release and
-environment for querying, and keeps every payload's bytes as they were.
+Items are decoded here, off the request path: the writer turns each record into rows (`rows`:
+type, event id, release and environment for querying, every payload's bytes as they were).
 """
 
 from __future__ import annotations
@@ -24,57 +24,25 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from harness.envelope import Envelope, Item
+from harness.ingest.rows import (
+    INSERT_ITEM,
+    INSERT_REQUEST,
+    SCHEMA,
+    RequestRecord,
+    item_rows,
+    normalize_event_id,
+    request_row,
+)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS projects (
-    id INTEGER PRIMARY KEY,
-    key TEXT NOT NULL,
-    name TEXT,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS requests (
-    id INTEGER PRIMARY KEY,
-    project INTEGER,
-    received_at REAL NOT NULL,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    query TEXT NOT NULL,
-    headers BLOB NOT NULL,
-    status INTEGER NOT NULL,
-    reason TEXT,
-    endpoint TEXT NOT NULL,
-    body BLOB,
-    body_size INTEGER NOT NULL,
-    body_truncated INTEGER NOT NULL DEFAULT 0,
-    event_id TEXT,
-    envelope_headers BLOB
-);
-CREATE TABLE IF NOT EXISTS items (
-    id INTEGER PRIMARY KEY,
-    request_id INTEGER NOT NULL,
-    project INTEGER,
-    idx INTEGER NOT NULL,
-    accepted INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    headers BLOB NOT NULL,
-    payload BLOB NOT NULL,
-    event_id TEXT,
-    release TEXT,
-    environment TEXT,
-    received_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS items_by_project_type ON items (project, type, id);
-CREATE INDEX IF NOT EXISTS items_by_event_id ON items (event_id);
-CREATE INDEX IF NOT EXISTS requests_by_project ON requests (project, id);
-"""
+STORE_FILE = "ingest.sqlite3"
+"""The store's file in a data folder (the ingest's and the relay's)."""
 
 TRIM_AFTER_ITEMS = 10_000
 TRIM_AFTER_BYTES = 16 * 1024 * 1024
@@ -95,112 +63,10 @@ def _load_malloc_trim() -> Callable[[int], int] | None:
 
 _MALLOC_TRIM = _load_malloc_trim()
 
-REFUSED_BODY_KEEP = 64 * 1024
-"""Bytes of a refused request's body kept (enough to see what it was; a bomb is not kept whole)."""
-
-
-@dataclass(slots=True)
-class RequestRecord:
-    """What the request path hands to the writer. ``envelope`` is set when the body parsed."""
-
-    id: int
-    project: int | None
-    received_at: float
-    method: str
-    path: str
-    query: str
-    headers: list[tuple[str, str]]
-    status: int
-    reason: str | None
-    endpoint: str
-    body: bytes
-    envelope: Envelope | None = None
-    event_id: str | None = None
-
-    @property
-    def accepted(self) -> bool:
-        return 200 <= self.status < 300
-
-
-def _json_blob(value: Any) -> bytes:
-    """orjson's output copied into a bytes object of its own size.
-
-    orjson (3.12 on) returns bytes whose allocation is rounded up (at least 4 KiB) and never
-    shrunk: a 30-byte item header kept as it came cost 4 KiB, which made one envelope of 100,000
-    empty items cost 400 MB while its rows were built (issue 13).
-    """
-    return bytes(memoryview(orjson.dumps(value)))
-
 
 @dataclass(slots=True)
 class _Barrier:
     done: threading.Event = field(default_factory=threading.Event)
-
-
-_MAX_ITEM_META_BYTES = 4 * 1024 * 1024
-
-
-def _item_meta(item: Item, envelope: Envelope) -> tuple[str | None, str | None, str | None]:
-    """Event id, release and environment of an item, for querying; never raises."""
-    event_id = envelope.event_id
-    release = envelope.trace.get("release")
-    environment = envelope.trace.get("environment")
-    kind = item.type
-    if kind in ("event", "transaction", "feedback", "replay_event", "check_in", "session", "security"):
-        if len(item.payload) <= _MAX_ITEM_META_BYTES:
-            try:
-                data = orjson.loads(item.payload)
-            except orjson.JSONDecodeError:
-                data = None
-            if isinstance(data, dict):
-                if kind == "session":
-                    attrs = data.get("attrs")
-                    data = attrs if isinstance(attrs, dict) else {}
-                    data = {"release": data.get("release"), "environment": data.get("environment")}
-                event_id = data.get("event_id") or data.get("replay_id") or data.get("check_in_id") or event_id
-                release = data.get("release") or release
-                environment = data.get("environment") or environment
-    elif kind == "sessions":
-        try:
-            data = orjson.loads(item.payload)
-            attrs = data.get("attrs", {}) if isinstance(data, dict) else {}
-            release = attrs.get("release") or release
-            environment = attrs.get("environment") or environment
-        except (orjson.JSONDecodeError, AttributeError):
-            pass
-
-    def text(v: Any) -> str | None:
-        return str(v) if isinstance(v, str | int) and not isinstance(v, bool) else None
-
-    eid = text(event_id)
-    return normalize_event_id(eid) if eid else None, text(release), text(environment)
-
-
-def normalize_event_id(event_id: str) -> str:
-    """Event ids compare without hyphens and case (sentry-cli sends hyphenated UUIDs, SDKs plain hex)."""
-    return event_id.replace("-", "").lower()
-
-
-def _item_rows(records: Sequence[RequestRecord]) -> Iterator[tuple[Any, ...]]:
-    for r in records:
-        if r.envelope is None:
-            continue
-        accepted = int(r.accepted)
-        for idx, item in enumerate(r.envelope.items):
-            event_id, release, environment = _item_meta(item, r.envelope)
-            yield (
-                r.id,
-                r.project,
-                idx,
-                accepted,
-                item.type,
-                _json_blob(item.headers),
-                item.payload,
-                event_id,
-                release,
-                environment,
-                r.received_at,
-            )
 
 
 class Store:
@@ -309,41 +175,13 @@ class Store:
     def _commit(self, conn: sqlite3.Connection, records: Sequence[RequestRecord]) -> None:
         if not records:
             return
-        request_rows = []
-        touched: set[int] = set()
-        for r in records:
-            body = r.body if r.accepted else r.body[:REFUSED_BODY_KEEP]
-            env_headers = _json_blob(r.envelope.headers) if r.envelope is not None else None
-            request_rows.append(
-                (
-                    r.id,
-                    r.project,
-                    r.received_at,
-                    r.method,
-                    r.path,
-                    r.query,
-                    _json_blob(r.headers),
-                    r.status,
-                    r.reason,
-                    r.endpoint,
-                    body,
-                    len(r.body),
-                    int(len(body) < len(r.body)),
-                    r.event_id,
-                    env_headers,
-                )
-            )
-            if r.project is not None and r.envelope is not None and r.envelope.items:
-                touched.add(r.project)
+        request_rows = [request_row(r) for r in records]
+        touched = {r.project for r in records if r.project is not None and r.envelope is not None and r.envelope.items}
         conn.execute("BEGIN")
-        conn.executemany("INSERT INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", request_rows)
+        conn.executemany(INSERT_REQUEST, request_rows)
         # Item rows are produced one at a time as SQLite consumes them, never built as a list: what a
         # commit holds beyond the records themselves does not grow with their item count.
-        conn.executemany(
-            "INSERT INTO items (request_id, project, idx, accepted, type, headers, payload, event_id,"
-            " release, environment, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            _item_rows(records),
-        )
+        conn.executemany(INSERT_ITEM, item_rows(records))
         conn.execute("COMMIT")
         items = sum(len(r.envelope.items) for r in records if r.envelope is not None)
         if items >= TRIM_AFTER_ITEMS or sum(len(r.body) for r in records) >= TRIM_AFTER_BYTES:

@@ -21,11 +21,11 @@ from typing import Final
 from harness.envelope import Envelope, EnvelopeError, parse_envelope
 from harness.ingest.body import BodyDecodeError, BodyTooLarge, decode_body
 from harness.ingest.limits import Limits
-from harness.ingest.store import RequestRecord, Store
+from harness.ingest.rows import RequestRecord
+from harness.ingest.store import STORE_FILE, Store
 
 __all__ = ["AUDIT_TAR", "STORE_FILE", "RelayCopies", "ingest_route"]
 
-STORE_FILE: Final = "ingest.sqlite3"
 AUDIT_TAR: Final = "envelopes.tar"
 _INGEST_PATH: Final = re.compile(r"^(?:.*)/api/(\d+)/(envelope|store|security|minidump|unreal)/?$")
 

@@ -6,7 +6,7 @@ import orjson
 
 from harness.cli.tail import describe_items
 from harness.envelope import parse_envelope
-from harness.ingest.store import RequestRecord
+from harness.ingest.rows import RequestRecord
 
 
 def _record(body: bytes | None, status: int = 200, reason: str | None = None) -> RequestRecord:
