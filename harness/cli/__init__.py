@@ -10,10 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness.cli import chaos_cmd, ingest_cmd, relay_cmd, run_cmd
+from harness.cli import audit_cmd, chaos_cmd, ingest_cmd, relay_cmd, release_cmd, run_cmd
 from harness.errors import UsageError
-from harness.privacy import audit as audit_cmd
-from harness.release import command as release_cmd
 
 EXIT_USAGE = 2
 """Bad arguments or set-up; the verdict codes (0 pass, 1 fail, 3 inconclusive) are `run_cmd.EXIT_CODES`."""

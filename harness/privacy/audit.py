@@ -1,7 +1,7 @@
 """Offline privacy audit of an export of captured envelopes (``GET /export?format=envelopes``, a tar of
 raw request bodies), for auditors who get the capture but not the running gate.
 
-    python -m harness.privacy.audit EXPORT.tar [--canaries canaries.jsonl] [--json findings.json]
+    sentry-gate audit EXPORT.tar [--canaries canaries.jsonl] [--json findings.json]   (harness.cli.audit_cmd)
 
 Every body is decompressed (gzip or zlib, by its magic bytes) and scanned: for the canaries given (JSON
 lines ``{"kind", "value", "label"}``) in every encoding the scanner knows, and with Relay's default
@@ -12,15 +12,11 @@ dicts. Neither ever holds a value: only kinds, lengths and masked previews.
 
 from __future__ import annotations
 
-import argparse
 import gzip
-import json
-import sys
 import tarfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from harness.envelope import EnvelopeError, parse_envelope
 from harness.privacy.canaries import Canary
@@ -98,38 +94,3 @@ def table(results: list[CheckResult]) -> str:
             rows.append((SEVERITY[result.verdict], result.check_id, loc.where, loc.rule, loc.preview))
     widths = [min(60, max(len(r[i]) for r in rows)) for i in range(5)]
     return "\n".join("  ".join(cell[:60].ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows)
-
-
-def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("export", type=Path, help="a tar from the ingest's /export?format=envelopes")
-    parser.add_argument("--canaries", type=Path, help="JSON lines of {kind, value, label}")
-    parser.add_argument("--json", type=Path, help="write the findings as CheckResult dicts")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Print the findings table (and write the JSON export); exit 1 with any finding, else 0."""
-    canaries = []
-    if args.canaries:
-        canaries = [Canary(**json.loads(line)) for line in args.canaries.read_text().splitlines() if line.strip()]
-    results = audit(args.export, canaries)
-    print(table(results))
-    if args.json:
-        args.json.write_text(json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False))
-    return 1 if any(r.verdict is Verdict.FAIL for r in results) else 0
-
-
-def register(sub: Any) -> None:
-    """``sentry-gate audit EXPORT`` (for ``harness.cli.build_parser``)."""
-    parser = sub.add_parser("audit", help="scan an export of captured envelopes for canaries and PII offline")
-    _arguments(parser)
-    parser.set_defaults(handler=run)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="sentry-gate audit", description=(__doc__ or "").split("\n\n")[0])
-    _arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """The ``sentry-cli`` locator: where the real binary comes from, and how it is called against the fake web API.
 
-(Our own subcommand, ``sentry-gate release``, is `harness.release.command`.)
+(Our own subcommand, ``sentry-gate release``, is `harness.cli.release_cmd`.)
 
 The binary ships inside a registry package: the ``sentry-cli`` wheel puts it in the virtualenv's
 ``bin/`` beside the interpreter, and npm's ``@sentry/cli`` in ``node_modules/.bin/``. Both are the

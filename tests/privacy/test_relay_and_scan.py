@@ -132,7 +132,7 @@ def test_offline_audit_of_an_envelopes_export(tmp_path: Any, capsys: pytest.Capt
     import tarfile
 
     pytest.importorskip("sentry_relay")
-    from harness.privacy.audit import main
+    from harness.cli.audit_cmd import main
 
     factory = CanaryFactory()
     secret = factory.make("password")

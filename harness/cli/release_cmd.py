@@ -5,7 +5,8 @@ Against a fake Sentry it starts itself (the default) or one already running (``-
 on a built client folder, each step timed; then the pipeline checks (release exists, finalized,
 deployed to the environment, debug IDs injected, a map for every built JS file, maps matching the
 served files, under the 2-minute budget). Exit code 0 when every check passes, 1 otherwise, 2 on a
-usage or set-up error. Registered in ``harness.cli`` as ``release``.
+usage or set-up error. Registered in ``harness.cli`` as ``release``; the flow and its checks live in
+`harness.release`, this module only parses, runs and prints.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from harness.ingest import start_ingest
 from harness.release import checks
 from harness.release.dist import scan_dist
 from harness.release.flow import STEPS, FlowResult, ReleaseFlow
@@ -91,8 +93,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.sentry_url:
         return _run_against(args, cli, args.sentry_url, args.token)
-    from harness.ingest import start_ingest
-
     token = "sntryu_" + secrets.token_hex(32)
     with tempfile.TemporaryDirectory(prefix="sentry-gate-release-") as tmp:
         ingest = start_ingest(Path(tmp), env={TOKEN_ENV: token})

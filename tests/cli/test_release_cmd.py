@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from harness.release.command import register, run
+from harness.cli.release_cmd import register, run
 
 pytestmark = pytest.mark.node
 
