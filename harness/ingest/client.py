@@ -1,106 +1,19 @@
 """`IngestClient`: the synchronous client tests, suites and the CLI use to talk to the ingest.
 
 Every wait is a server-side long-poll with a deadline (no client-side polling loop, no sleeps).
-Items come back as `StoredItem`, whose ``view`` is the codec's typed view.
+Items come back as `StoredItem` (decoded by `wire`), whose ``view`` is the codec's typed view.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
 
-from harness.envelope import Item, View, decode_item
-from harness.envelope.jsonutil import loads as json_loads
-
-
-@dataclass(frozen=True)
-class StoredItem:
-    id: int
-    request_id: int
-    project: int
-    type: str
-    headers: dict[str, Any]
-    payload: bytes
-    event_id: str | None
-    release: str | None
-    environment: str | None
-    received_at: float
-    accepted: bool = True
-    envelope_headers: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> StoredItem:
-        return cls(
-            id=data["id"],
-            request_id=data["request_id"],
-            project=data["project"],
-            type=data["type"],
-            headers=data["headers"],
-            payload=base64.b64decode(data["payload_b64"]),
-            event_id=data.get("event_id"),
-            release=data.get("release"),
-            environment=data.get("environment"),
-            received_at=data["received_at"],
-            accepted=data.get("accepted", True),
-            envelope_headers=data.get("envelope_headers") or {},
-        )
-
-    def json(self) -> Any:
-        return json_loads(self.payload, what=f"{self.type} payload")
-
-    @cached_property
-    def view(self) -> View:
-        return decode_item(Item(headers=self.headers, payload=self.payload))
-
-    def __repr__(self) -> str:  # short: test failure messages list many of these
-        return (
-            f"<StoredItem #{self.id} {self.type} req={self.request_id} event_id={self.event_id}"
-            f" release={self.release} env={self.environment}>"
-        )
-
-
-@dataclass(frozen=True)
-class StoredRequest:
-    id: int
-    project: int | None
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    status: int
-    reason: str | None
-    endpoint: str
-    received_at: float
-    body_size: int
-    event_id: str | None
-    envelope_headers: dict[str, Any] | None
-    raw_headers: list[tuple[str, str]] = field(default_factory=list)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> StoredRequest:
-        raw = [(str(k), str(v)) for k, v in data["headers"]]
-        return cls(
-            id=data["id"],
-            project=data["project"],
-            method=data["method"],
-            path=data["path"],
-            query=data["query"],
-            headers={k.lower(): v for k, v in raw},
-            status=data["status"],
-            reason=data["reason"],
-            endpoint=data["endpoint"],
-            received_at=data["received_at"],
-            body_size=data["body_size"],
-            event_id=data["event_id"],
-            envelope_headers=data.get("envelope_headers"),
-            raw_headers=raw,
-        )
+from harness.ingest.wire import StoredItem, StoredRequest, item_from_wire, request_from_wire
 
 
 @dataclass(frozen=True)
@@ -167,7 +80,7 @@ class IngestClient:
     def items(self, project: int | None = None, type: str | None = None, **filters: Any) -> list[StoredItem]:
         """What is committed now. Call `flush` first when the answer must include in-flight requests."""
         params = self._params({"project": project, "type": type, **filters})
-        return [StoredItem.from_json(i) for i in self._json("GET", "/items", params=params)["items"]]
+        return [item_from_wire(i) for i in self._json("GET", "/items", params=params)["items"]]
 
     def wait_for_items(
         self, project: int | None = None, type: str | None = None, count: int = 1, timeout: float = 10.0, **filters: Any
@@ -175,7 +88,7 @@ class IngestClient:
         """Long-poll until at least ``count`` matching items are stored; `TimeoutError` names what did arrive."""
         params = self._params({"project": project, "type": type, "count": count, "timeout": timeout, **filters})
         data = self._json("GET", "/wait", params=params, timeout=timeout + 30.0)
-        items = [StoredItem.from_json(i) for i in data["items"]]
+        items = [item_from_wire(i) for i in data["items"]]
         if data["timed_out"]:
             seen = self.items(project=project) if project is not None else []
             kinds: dict[str, int] = {}
@@ -189,7 +102,7 @@ class IngestClient:
 
     def requests(self, project: int | None = None, **filters: Any) -> list[StoredRequest]:
         params = self._params({"project": project, **filters})
-        return [StoredRequest.from_json(r) for r in self._json("GET", "/requests", params=params)["requests"]]
+        return [request_from_wire(r) for r in self._json("GET", "/requests", params=params)["requests"]]
 
     def request_body(self, request_id: int, *, decoded: bool = False) -> bytes:
         response = self._http.get(f"/requests/{request_id}/body", params={"decoded": "1" if decoded else "0"})

@@ -11,7 +11,8 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from harness.ingest.client import ProjectHandle, StoredItem
+from harness.ingest.client import ProjectHandle
+from harness.ingest.wire import StoredItem
 
 __all__ = ["LONG_POLL_S", "mentions", "wait_matching"]
 
