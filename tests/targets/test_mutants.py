@@ -2,7 +2,7 @@
 
 Each demonstration sets the mutant beside an unmutated control started the same way and shows the
 named property differ, through the ingest or the HTTP answer. The Express server's demonstrations of
-the same catalogue live in test_express_vue.py (written with that server); the catalogue checks here
+the same catalogue live in express_vue/ (written with that server); the catalogue checks here
 keep the Python list, the Markdown table and the Python column in step.
 
 To stay fast, every configuration starts at once (a few in parallel) against one fake Spotify; each
