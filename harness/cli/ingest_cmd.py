@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.cli.tail import attach_tail
 from harness.ingest.limits import Limits, parse_limit_override
-from harness.ingest.server import ServeOptions, parse_project_spec, serve
+from harness.server import ServeOptions, parse_project_spec, serve
 
 
 def register(sub: Any) -> None:
@@ -59,10 +60,5 @@ def _serve(args: argparse.Namespace) -> int:
         synchronous=args.durability.upper(),
         control_token=args.control_token,
     )
-    on_state = None
-    if args.tail:
-        from harness.cli.tail import attach_tail
-
-        on_state = attach_tail
-    serve(options, sys.stdout, on_state=on_state)
+    serve(options, sys.stdout, on_state=attach_tail if args.tail else None)
     return 0

@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 
 from harness.envelope import Item
-from harness.ingest.app import IngestState
-from harness.ingest.store import RequestRecord
+from harness.ingest.rows import RequestRecord
+from harness.ingest.state import IngestState
 
 __all__ = ["attach_tail", "describe", "describe_items"]
 

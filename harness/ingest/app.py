@@ -1,9 +1,8 @@
-"""The fake Sentry's ASGI application: the ingest routes on a lean path, the control API on Starlette.
+"""The ingest routes (``/api/<project>/envelope|store|security/``) on a lean plain-ASGI path.
 
-Why two layers: the ingest routes carry the load (an SDK under Locust, the throughput budget),
-so they are a plain ASGI handler that does auth, a bounded decode and a queue hand-off and nothing
-else; everything else (projects, queries, waits, faults, export) is an ordinary Starlette app
-mounted behind it under ``/_gate/``.
+Why plain ASGI: these routes carry the load (an SDK under Locust, the throughput budget), so they
+do auth, a bounded decode, scripted faults and a queue hand-off and nothing else. Every other
+request goes to the app behind (`harness.server` puts the control API and the web API there).
 """
 
 from __future__ import annotations
@@ -11,33 +10,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import ipaddress
-import random
 import re
-import secrets
-import socket
-import struct
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from harness.common.asgi import abort_connection, decode_headers, encode_headers, read_body, send_response
 from harness.envelope import Envelope
-from harness.ingest.faults import Fault, FaultSet
-from harness.ingest.limits import Limits
+from harness.ingest.faults import Fault
 from harness.ingest.processing import process
-from harness.ingest.store import RequestRecord, Store
+from harness.ingest.rows import RequestRecord
+from harness.ingest.state import IngestState
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-CONTROL_PREFIX = "/_gate"
 _INGEST_PATH = re.compile(r"^/api/(\d+)/(envelope|store|security)/?$")
 _CORS = [
     (b"access-control-allow-origin", b"*"),
@@ -52,123 +38,16 @@ _HOLD_CAP_S = 600.0
 """A black-holed request is never held longer than this, so no test can hang the ingest forever."""
 
 
-@dataclass
-class IngestState:
-    store: Store
-    limits: Limits = field(default_factory=Limits)
-    keys_by_project: dict[int, frozenset[str]] = field(default_factory=dict)
-    names: dict[int, str | None] = field(default_factory=dict)
-    faults: FaultSet = field(default_factory=FaultSet)
-    base_url: str = ""
-    control_token: str | None = None
-    rng: random.Random = field(default_factory=random.Random)
-    commit_event: asyncio.Event | None = None
-    loop: asyncio.AbstractEventLoop | None = None
-    fault_ended: dict[int, asyncio.Event] = field(default_factory=dict)
-    on_request: Callable[[RequestRecord], None] | None = None
-    """Called for each recorded request (the CLI's live tail)."""
-
-    # ---- projects -----------------------------------------------------------------------------
-    def add_project(self, project_id: int | None = None, key: str | None = None, name: str | None = None) -> int:
-        pid = project_id if project_id is not None else max(self.keys_by_project, default=0) + 1
-        key = key or secrets.token_hex(16)
-        self.keys_by_project[pid] = frozenset({key})
-        self.names[pid] = name
-        self.store.save_project(pid, key, name)
-        return pid
-
-    def load_projects(self) -> None:
-        for pid, key, name in self.store.load_projects():
-            self.keys_by_project[pid] = frozenset({key})
-            self.names[pid] = name
-
-    def dsn(self, project_id: int) -> str:
-        key = next(iter(self.keys_by_project[project_id]))
-        scheme, _, host = self.base_url.partition("://")
-        return f"{scheme}://{key}@{host}/{project_id}"
-
-    def project_info(self, project_id: int) -> dict[str, Any]:
-        return {
-            "id": project_id,
-            "key": next(iter(self.keys_by_project[project_id])),
-            "name": self.names.get(project_id),
-            "dsn": self.dsn(project_id),
-        }
-
-    # ---- commit notifications (writer thread → event loop) --------------------------------------
-    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.commit_event = asyncio.Event()
-        self.store.on_commit = self._on_commit_threadsafe
-
-    def _on_commit_threadsafe(self, touched: set[int]) -> None:
-        if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._wake_waiters)
-
-    def _wake_waiters(self) -> None:
-        if self.commit_event is not None:
-            self.commit_event.set()
-            self.commit_event = asyncio.Event()
-
-    def fault_removed(self, faults: list[Fault]) -> None:
-        for fault in faults:
-            ended = self.fault_ended.pop(fault.id, None)
-            if ended is not None:
-                ended.set()
-
-
-def _headers(scope: Scope) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-    return dict(raw), raw
-
-
-def _json_response(status: int, body: Any, extra: list[tuple[bytes, bytes]] | None = None) -> Message:
-    return {"status": status, "body": orjson.dumps(body), "headers": extra or []}
-
-
 async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *_CORS,
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-def _abort_connection(scope: Scope, *, reset: bool) -> bool:
-    """Close the client's TCP connection without an HTTP answer; with ``reset`` send an RST."""
-    transport = scope.get("gate.transport")
-    if transport is None:
-        return False
-    if reset:
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
-    return True
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
+    await send_response(send, status, body, [(b"content-type", b"application/json"), *_CORS, *headers])
 
 
 class IngestApp:
-    def __init__(self, state: IngestState, control: Any) -> None:
+    """The ingest routes; every other request goes to ``fallback`` (the control API and the web API)."""
+
+    def __init__(self, state: IngestState, fallback: ASGIApp) -> None:
         self.state = state
-        self.control = control
+        self.fallback = fallback
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -176,33 +55,7 @@ class IngestApp:
             if match is not None:
                 await self.ingest(scope, receive, send, int(match[1]), match[2])
                 return
-        await self.control(scope, receive, send)
-
-    async def _read_body(self, receive: Receive, cap: int) -> tuple[bytes, str]:
-        """Read the whole request body, stopping once it passes ``cap`` compressed bytes.
-
-        Returns the bytes and how reading ended: ``complete``, ``overflow`` (past ``cap``), or
-        ``disconnected`` (the client went away before the end of its body).
-        """
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"", "disconnected"
-        body: bytes = message.get("body", b"")
-        if not message.get("more_body"):
-            return body, "complete"
-        parts = [body]
-        size = len(body)
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return b"".join(parts), "disconnected"
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > cap:
-                return b"".join(parts), "overflow"
-            parts.append(chunk)
-            if not message.get("more_body"):
-                return b"".join(parts), "complete"
+        await self.fallback(scope, receive, send)
 
     async def ingest(self, scope: Scope, receive: Receive, send: Send, project: int, endpoint: str) -> None:
         state = self.state
@@ -220,7 +73,8 @@ class IngestApp:
             )
             return
         received_at = time.time()
-        headers, raw_headers = _headers(scope)
+        raw_headers = decode_headers(scope)
+        headers = dict(raw_headers)
         qs = scope["query_string"].decode("latin-1")
         query = dict(parse_qsl(qs, keep_blank_values=True))
         record = functools.partial(
@@ -237,7 +91,7 @@ class IngestApp:
             outcome_status, reason, body, envelope, event_id = 405, f"method {method} not allowed", b"", None, None
         else:
             limit = state.limits.max_envelope_size if endpoint == "envelope" else state.limits.max_api_payload_size
-            body, ending = await self._read_body(receive, limit + 1024 * 1024)
+            body, ending = await read_body(receive, limit + 1024 * 1024)
             if ending == "disconnected":
                 # Never processed: a body cut at an item boundary would otherwise be stored as
                 # accepted although its client got no answer. Recorded (status 0, like a fault
@@ -269,14 +123,14 @@ class IngestApp:
         if fault is not None:
             answer_status = fault.status if fault.kind == "status" else 0
             reason = f"fault {fault.id}: {fault.kind}" + (f" {fault.status}" if fault.kind == "status" else "")
-            extra = [(k.encode(), v.encode()) for k, v in fault.response_headers().items()]
+            extra = encode_headers(fault.response_headers())
 
         record(status=answer_status, reason=reason, body=body, envelope=envelope, event_id=event_id)
 
         if fault is not None and fault.kind in ("reset", "blackhole"):
             if fault.kind == "blackhole":
                 await self._hold(fault)
-            if _abort_connection(scope, reset=fault.kind == "reset"):
+            if abort_connection(scope, reset=fault.kind == "reset"):
                 return
             answer_status, reason = 502, f"fault {fault.id}: {fault.kind} (connection could not be aborted)"
         if 200 <= answer_status < 300:
@@ -328,10 +182,3 @@ class IngestApp:
             timeout = min(timeout, max(0.0, fault.until - time.time()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ended.wait(), timeout)
-
-
-def new_state(data_dir: Path, *, limits: Limits | None = None, synchronous: str = "NORMAL") -> IngestState:
-    store = Store(data_dir / "ingest.sqlite3", synchronous=synchronous)
-    state = IngestState(store=store, limits=limits or Limits())
-    state.load_projects()
-    return state

@@ -1,8 +1,8 @@
 """The Sentry web-API subset that ``sentry-cli`` calls (releases, deploys, chunk upload, artifact bundles).
 
-Mounted by the ingest's control app under ``/api/0/``, so one fake Sentry process serves both the
-SDKs and the CLI from the same data folder (its own ``webapi.sqlite3`` and ``webapi/`` files beside
-the ingest's store). Routes and semantics: docs/release.md. Names load on first use, so a test
+Mounted under ``/api/0/`` by `harness.server` beside the ingest, so one fake Sentry process serves
+both the SDKs and the CLI from the same data folder (its own ``webapi.sqlite3`` and ``webapi/`` files
+beside the ingest's store). Routes and semantics: docs/release.md. Names load on first use, so a test
 process that only reads bundles never imports the server side.
 """
 
@@ -12,10 +12,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp
-
-    from harness.ingest.app import IngestState
-    from harness.webapi.app import TOKEN_ENV, WebApi, WebApiConfig
     from harness.webapi.bundle import (
         ArtifactBundle,
         BundleError,
@@ -24,6 +20,7 @@ if TYPE_CHECKING:
         parse_artifact_bundle,
     )
     from harness.webapi.client import WebApiClient, WebRequest
+    from harness.webapi.state import TOKEN_ENV, WebApi, WebApiConfig
 
 __all__ = [
     "TOKEN_ENV",
@@ -34,15 +31,14 @@ __all__ = [
     "WebApiClient",
     "WebApiConfig",
     "WebRequest",
-    "build_webapi",
     "normalize_debug_id",
     "parse_artifact_bundle",
 ]
 
 _HOME = {
-    "TOKEN_ENV": "app",
-    "WebApi": "app",
-    "WebApiConfig": "app",
+    "TOKEN_ENV": "state",
+    "WebApi": "state",
+    "WebApiConfig": "state",
     "ArtifactBundle": "bundle",
     "BundleError": "bundle",
     "BundleFile": "bundle",
@@ -58,10 +54,3 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'harness.webapi' has no attribute {name!r}")
     return getattr(importlib.import_module(f"harness.webapi.{module}"), name)
-
-
-def build_webapi(state: IngestState) -> ASGIApp:
-    """The web API as an ASGI app (mounted at ``/api/0``), its data beside the ingest's store."""
-    from harness.webapi.app import create_webapi, webapi_for
-
-    return create_webapi(webapi_for(state))

@@ -5,44 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-import struct
 import time
-from typing import TYPE_CHECKING, Any
 
-import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from harness.common.asgi import abort_connection, decode_headers, encode_headers, send_json
 from harness.webapi.auth import WWW_AUTHENTICATE, AuthRefused, authenticate, require
 from harness.webapi.faults import classify
-
-if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-    from harness.webapi.app import WebApi
-
-GATE = "/_gate"
+from harness.webapi.responses import GATE
+from harness.webapi.state import WebApi
 
 
 def _route_path(scope: Scope) -> str:
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     return path[len(root) :] if root and path.startswith(root) else path
-
-
-async def _send_json(send: Send, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-    raw = orjson.dumps(body)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(raw)).encode()),
-                *[(k.encode(), v.encode("latin-1")) for k, v in headers.items()],
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": raw})
 
 
 class Front:
@@ -62,7 +39,7 @@ class Front:
         received_at = time.time()
         endpoint, org = classify(path)
         method = scope["method"]
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = {k.lower(): v for k, v in decode_headers(scope)}
         status_box = [0]
         reason: str | None = None
         fault_id: int | None = None
@@ -80,11 +57,11 @@ class Front:
                 fault = decision.fault
                 fault_id = fault.id
                 reason = f"fault {fault.id}: {fault.kind}"
-                if fault.kind == "reset" and _abort(scope):
+                if fault.kind == "reset" and abort_connection(scope, reset=True):
                     return
                 status = fault.status if fault.kind == "status" else 502
                 reason += f" {status}"
-                await _send_json(recording_send, status, {"detail": reason}, fault.response_headers())
+                await send_json(recording_send, status, {"detail": reason}, encode_headers(fault.response_headers()))
                 return
             try:
                 principal = authenticate(headers.get("authorization"), org, self.api.lookup)
@@ -92,9 +69,8 @@ class Front:
                     require(principal)
             except AuthRefused as refused:
                 reason = refused.detail
-                await _send_json(
-                    recording_send, refused.status, {"detail": refused.detail}, {"www-authenticate": WWW_AUTHENTICATE}
-                )
+                challenge = encode_headers({"www-authenticate": WWW_AUTHENTICATE})
+                await send_json(recording_send, refused.status, {"detail": refused.detail}, challenge)
                 return
             scope["gate.principal"] = principal
             await self.app(scope, receive, recording_send)
@@ -114,15 +90,3 @@ class Front:
                         "user_agent": headers.get("user-agent"),
                     }
                 )
-
-
-def _abort(scope: Scope) -> bool:
-    transport = scope.get("gate.transport")
-    if transport is None:
-        return False
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
-    return True

@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.webapi.app import WebApi, create_webapi
+from harness.webapi.app import create_webapi
 from harness.webapi.bundle import build_artifact_bundle
 from harness.webapi.multipart import build_multipart
+from harness.webapi.state import WebApi
 from harness.webapi.store import WebApiStore
 from tests.webapi._asgi import SyncASGIClient
 

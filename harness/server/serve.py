@@ -1,9 +1,9 @@
 """Run the fake Sentry in this process: bind, print one ready line, serve until SIGTERM/SIGINT.
 
 The socket is bound before uvicorn starts so the real port (``--port 0``) is known for the ready
-line and the DSNs. A small uvicorn protocol subclass puts the connection's transport into the
-ASGI scope, which is what lets the ``reset`` and ``blackhole`` faults drop a connection the way a
-broken network would, instead of answering.
+line and the DSNs. uvicorn runs with `TransportInScopeProtocol`, which puts the connection's
+transport into the ASGI scope: that is what lets the ``reset`` and ``blackhole`` faults drop a
+connection the way a broken network would, instead of answering.
 """
 
 from __future__ import annotations
@@ -15,22 +15,25 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from harness.ingest.app import IngestApp, IngestState, is_loopback, new_state
-from harness.ingest.control import build_control_app
+from harness.common.asgi import TransportInScopeProtocol, bind_socket
+from harness.ingest.app import IngestApp
+from harness.ingest.guard import is_loopback
 from harness.ingest.limits import Limits
+from harness.ingest.state import IngestState, new_state
+from harness.server.app import build_app
 
+__all__ = ["ServeOptions", "build", "parse_project_spec", "ready_lines", "serve"]
 
-class GateHttpProtocol(HttpToolsProtocol):
-    """httptools protocol that exposes the transport to the app as ``scope["gate.transport"]``."""
+try:
+    import uvloop
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self.scope["gate.transport"] = self.transport  # type: ignore[typeddict-unknown-key]
+    _LOOP_FACTORY: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
+except ImportError:  # pragma: no cover - uvicorn[standard] brings uvloop on Linux
+    _LOOP_FACTORY = None
 
 
 @dataclass
@@ -54,16 +57,6 @@ def parse_project_spec(text: str) -> tuple[int, str]:
     return int(pid), key
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.setblocking(False)
-    return sock
-
-
 def build(
     options: ServeOptions, sock: socket.socket, *, on_ready: Callable[[], None] | None = None
 ) -> tuple[IngestApp, IngestState]:
@@ -77,7 +70,7 @@ def build(
         state.add_project(pid, key)
     if options.default_project and not state.keys_by_project:
         state.add_project(1, None, "default")
-    return IngestApp(state, build_control_app(state, on_ready=on_ready)), state
+    return build_app(state, on_ready=on_ready), state
 
 
 def ready_lines(state: IngestState, data: Path) -> list[str]:
@@ -88,7 +81,9 @@ def ready_lines(state: IngestState, data: Path) -> list[str]:
     return lines
 
 
-def serve(options: ServeOptions, out: TextIO = sys.stdout, *, on_state: Any = None) -> None:
+def serve(
+    options: ServeOptions, out: TextIO = sys.stdout, *, on_state: Callable[[IngestState], None] | None = None
+) -> None:
     """Serve until a signal; prints the ready line only once the app is accepting."""
     sock = bind_socket(options.host, options.port)
 
@@ -103,7 +98,7 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, *, on_state: Any = No
         on_state(state)
     config = uvicorn.Config(
         app,
-        http=GateHttpProtocol,
+        http=TransportInScopeProtocol,
         loop="uvloop",
         lifespan="on",
         log_level="warning",
@@ -114,12 +109,5 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout, *, on_state: Any = No
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
-
-    try:
-        import uvloop
-
-        loop_factory: Any = uvloop.new_event_loop
-    except ImportError:  # pragma: no cover - uvicorn[standard] brings uvloop on Linux
-        loop_factory = None
-    with asyncio.Runner(loop_factory=loop_factory) as runner:
+    with asyncio.Runner(loop_factory=_LOOP_FACTORY) as runner:
         runner.run(server.serve(sockets=[sock]))
