@@ -1,4 +1,5 @@
-"""``sentry-gate release`` end to end: it starts its own fake Sentry, runs the flow, prints the checks."""
+"""``sentry-gate release`` (harness.cli.release_cmd) end to end: it starts its own fake Sentry, runs the flow, prints
+the checks. Kept beside the release tests for their built-client fixtures."""
 
 from __future__ import annotations
 
