@@ -153,7 +153,7 @@ def main() -> int:
     match_s = time.perf_counter() - started
     figures: dict[str, Any] = {
         "canaries": len(canaries),
-        "patterns": len(scanner._words),
+        "patterns": scanner.pattern_count,
         "backend": scanner.backend,
         "automaton_build_s": round(build_s, 3),
         "corpus_mb": round(total / 1e6, 1),

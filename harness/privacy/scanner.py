@@ -66,6 +66,11 @@ class Scanner:
                 self._fast = _fast_backend.BytesAhoCorasick(patterns, implementation=dfa)
 
     @property
+    def pattern_count(self) -> int:
+        """How many distinct encoded forms of the canaries the scanner looks for."""
+        return len(self._words)
+
+    @property
     def backend(self) -> str:
         return "ahocorasick_rs (DFA)" if self._fast is not None else "pyahocorasick"
 

@@ -17,7 +17,7 @@ from harness.common.browser import async_chromium, chromium
 from harness.results import CheckResult, Verdict
 from harness.targets.target import Target
 
-__all__ = ["FILTER_CASES", "probe_page_filters"]
+__all__ = ["FILTER_CASES", "judge_filter_case", "probe_page_filters"]
 
 
 def _error(value: str, filename: str = "http://127.0.0.1/assets/index.js") -> dict[str, Any]:
@@ -141,7 +141,7 @@ def _send_case(
         reported = _wait_reported(project, reported_now, dropped)
     finally:
         context.close()
-    return _judge(check_id, hook=hook, drop=drop, keep=keep, answers=answers, reported=reported)
+    return judge_filter_case(check_id, hook=hook, drop=drop, keep=keep, answers=answers, reported=reported)
 
 
 def _wait_reported(
@@ -164,7 +164,7 @@ def _wait_reported(
             return reported_now()
 
 
-def _judge(
+def judge_filter_case(
     check_id: str,
     *,
     hook: str,
@@ -173,8 +173,8 @@ def _judge(
     answers: list[str | None],
     reported: dict[str, int] | None = None,
 ) -> CheckResult:
-    """``answers``: per event of ``[*drop, keep]``, "kept" or None; ``reported``: the client reports'
-    filter discards by reason (None when the hooks were called directly, not sent)."""
+    """One filter case's verdict. ``answers``: per event of ``[*drop, keep]``, "kept" or None; ``reported``:
+    the client reports' filter discards by reason (None when the hooks were called directly, not sent)."""
     kept = [_describe(e) for e, a in zip(drop, answers[:-1], strict=True) if a is not None]
     control = answers[-1] is not None
     dropped = len(drop) - len(kept)

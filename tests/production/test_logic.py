@@ -215,16 +215,16 @@ def test_replay_rates_split_session_and_on_error() -> None:
 
 
 def test_page_filter_needs_every_drop_reported() -> None:
-    from harness.production.browser import FILTER_CASES, _judge
+    from harness.production.browser import FILTER_CASES, judge_filter_case
 
     _, hook, drop, keep = FILTER_CASES["production.filters.dev-noise"]
     answers: list[str | None] = [None] * len(drop) + ["kept"]
-    short = _judge(
+    short = judge_filter_case(
         "production.filters.dev-noise", hook=hook, drop=drop, keep=keep, answers=answers, reported={"before_send": 3}
     )
     assert short.verdict is Verdict.FAIL
     assert "dropped 4 but client reports show 3 discards" in short.summary
-    both = _judge(
+    both = judge_filter_case(
         "production.filters.dev-noise",
         hook=hook,
         drop=drop,
