@@ -33,6 +33,7 @@ __all__ = [
     "VARIABLES",
     "AppVariables",
     "LoadSettings",
+    "LocustVariables",
     "ProductionSettings",
     "SelfTestSettings",
     "Settings",
@@ -53,6 +54,13 @@ class AppVariables:
     CLIENT_DIST: Final = "GATE_CLIENT_DIST"
     PREFIX: Final = "GATE_"
     """Every variable of the gate's own starts with it: dropped from what a target inherits."""
+
+
+class LocustVariables:
+    """What the load runner hands each Locust process (``loadtests/locustfile.py`` reads them)."""
+
+    PLAN: Final = "GATE_LOAD_PLAN"
+    WORKER_INDEX: Final = "GATE_LOAD_WORKER_INDEX"
 
 
 def check_environment_name(name: str) -> str:

@@ -9,7 +9,7 @@ scheduler greenlet starts one request per arrival on a fixed timetable (``rate``
 greenlet of its own, whatever the earlier requests are doing; only a ``capacity`` block caps the
 requests in flight, on purpose, to find the throughput at saturation.
 
-The plan (JSON, path in ``GATE_LOAD_PLAN``) lists blocks: arm (``A`` baseline, ``B`` instrumented),
+The plan (JSON, path in ``LocustVariables.PLAN`` of harness.settings) lists blocks: arm (``A`` baseline, ``B`` instrumented),
 length, arrival rate, warm-up flag and the seed of the journey mix. Blocks run back to back on a
 fixed timetable (every process of a distributed run follows the same wall-clock schedule and sends
 its share of each arrival stream). Each block writes:
@@ -40,8 +40,10 @@ from locust import events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
-PLAN_ENV = "GATE_LOAD_PLAN"
-WORKER_ENV = "GATE_LOAD_WORKER_INDEX"
+from harness.settings import LocustVariables
+
+PLAN_ENV = LocustVariables.PLAN
+WORKER_ENV = LocustVariables.WORKER_INDEX
 
 # Tracks of the fake Spotify's catalogue (targets/fake_spotify/catalogue.py), and search words it knows.
 TRACK_IDS = ("DY4OHELQthYEJUB29pjatc", "LxCpi3hRkCWM2nElGqu06H", "CwQQNrulkd37STFarje5M2", "FVGMXNqEcMvHWEeokdfnrM")

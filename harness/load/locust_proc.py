@@ -2,9 +2,9 @@
 
 Locust monkey-patches the standard library with gevent when it is imported, which would break pytest,
 xdist and every thread in the harness: so this module never imports it, it runs ``python -m locust``.
-Each process is pinned (``taskset``) to the load core when one is given, its output goes to a log
-file, and the run is bounded by the timetable's length plus a start-up allowance; a run that overruns
-is killed and reported with its log.
+Each process is a `harness.common.process.ManagedProcess`, pinned (``taskset``) to the load core when
+one is given, its output in a log file; the run is bounded by the timetable's length plus a start-up
+allowance, and a run that overruns is killed and reported with its log.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
+from harness.common.process import ManagedProcess
 from harness.load.plan import LoadPlan
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+from harness.settings import AppVariables, LocustVariables
 
 __all__ = ["LOCUSTFILE", "LocustRunError", "locust_argv", "run_locust"]
 
@@ -79,31 +78,21 @@ def math_ceil(x: float) -> int:
     return int(-(-x // 1))
 
 
-def _pinned(argv: Sequence[str], cpu: int | None) -> list[str]:
-    return ["taskset", "-c", str(cpu), *argv] if cpu is not None else list(argv)
-
-
-def _tail(paths: Sequence[Path], lines: int = 30) -> str:
-    out = []
-    for p in paths:
-        with contextlib.suppress(OSError):
-            out.append(f"--- {p.name} ---\n" + "\n".join(p.read_text(errors="replace").splitlines()[-lines:]))
-    return "\n".join(out)
+def _tail(procs: list[ManagedProcess], lines: int = 30) -> str:
+    return "\n".join(p.log_tail(lines) for p in procs)
 
 
 def _all_done(out: Path, workers: int) -> bool:
     return all((out / f"done-w{w}.txt").exists() for w in range(workers))
 
 
-def _wait_done(
-    procs: list[subprocess.Popen[bytes]], out: Path, workers: int, deadline: float, logs: list[Path]
-) -> None:
+def _wait_done(procs: list[ManagedProcess], out: Path, workers: int, deadline: float) -> None:
     """Wait for the first process (local, or master) to exit; a master is told to stop (SIGTERM) as soon as
     every worker has written its done marker, rather than idling out the rest of ``--run-time``."""
     first = procs[0]
     while first.poll() is None:
         if time.monotonic() > deadline:
-            raise LocustRunError(f"Locust overran its timetable\n{_tail(logs)}")
+            raise LocustRunError(f"Locust overran its timetable\n{_tail(procs)}")
         if workers > 1 and _all_done(out, workers):
             first.send_signal(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -119,32 +108,23 @@ def run_locust(plan: LoadPlan, plan_path: Path, *, cpu: int | None = None) -> Lo
     """Run the plan to its end (``done-wK.txt`` from every process) or raise ``LocustRunError``."""
     out = Path(plan.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "GATE_"))}
-    env.update({"GATE_LOAD_PLAN": str(plan_path), "PYTHONUNBUFFERED": "1"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", AppVariables.PREFIX))}
+    env.update({LocustVariables.PLAN: str(plan_path), "PYTHONUNBUFFERED": "1"})
     # Generous: a local run quits by itself when its timetable is done; a master is stopped at "done".
     run_seconds = 1.5 * plan.timetable_seconds() + STARTUP_ALLOWANCE_S
-    procs: list[subprocess.Popen[bytes]] = []
-    logs: list[Path] = []
+    procs: list[ManagedProcess] = []
 
     def spawn(name: str, argv: list[str], extra: dict[str, str]) -> None:
-        log = out / f"locust-{name}.log"
-        logs.append(log)
-        with log.open("wb") as fh:
-            procs.append(
-                subprocess.Popen(
-                    _pinned(argv, cpu),
-                    env={**env, **extra},
-                    stdin=subprocess.DEVNULL,
-                    stdout=fh,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+        procs.append(
+            ManagedProcess.start(
+                f"locust-{name}", argv, log_path=out / f"locust-{name}.log", env={**env, **extra}, cpu=cpu
             )
+        )
 
     started = time.monotonic()
     try:
         if plan.workers == 1:
-            spawn("local", locust_argv("local", run_seconds=run_seconds), {"GATE_LOAD_WORKER_INDEX": "0"})
+            spawn("local", locust_argv("local", run_seconds=run_seconds), {LocustVariables.WORKER_INDEX: "0"})
         else:
             port = _free_port()
             spawn("master", locust_argv("master", run_seconds=run_seconds, workers=plan.workers, master_port=port), {})
@@ -152,17 +132,14 @@ def run_locust(plan: LoadPlan, plan_path: Path, *, cpu: int | None = None) -> Lo
                 spawn(
                     f"worker{w}",
                     locust_argv("worker", run_seconds=0, master_port=port),
-                    {"GATE_LOAD_WORKER_INDEX": str(w)},
+                    {LocustVariables.WORKER_INDEX: str(w)},
                 )
         deadline = started + run_seconds + STARTUP_ALLOWANCE_S + 15
-        _wait_done(procs, out, plan.workers, deadline, logs)
+        _wait_done(procs, out, plan.workers, deadline)
     finally:
         for proc in procs:
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
+            proc.stop(timeout=0.0)  # what still runs here has overrun or failed: no grace
     missing = [w for w in range(plan.workers) if not (out / f"done-w{w}.txt").exists()]
     if missing:
-        raise LocustRunError(f"Locust process(es) {missing} did not finish the plan\n{_tail(logs)}")
-    return LocustRun(time.monotonic() - started, tuple(logs))
+        raise LocustRunError(f"Locust process(es) {missing} did not finish the plan\n{_tail(procs)}")
+    return LocustRun(time.monotonic() - started, tuple(p.log_path for p in procs))
