@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from harness.chaos import ChaosRunner
-from tests.chaos._support import EchoServer, HttpServer
+from tests.chaos.loopback import EchoServer, HttpServer
 
 __all__ = ["echo_server", "http_server"]
 

@@ -14,7 +14,7 @@ from queue import Empty, Queue
 import pytest
 
 from harness.cli.chaos_cmd import main
-from tests.chaos._support import EchoServer, connect, recv_exactly
+from tests.chaos.loopback import EchoServer, connect, recv_exactly
 
 DEADLINE_S = 15.0
 

@@ -17,7 +17,7 @@ import pytest
 from harness.chaos import ChaosError, ChaosRunner, Direction, ToxicAlreadyExists, ToxicNotFound
 from harness.chaos.fixtures import FaultProxyFactory
 from harness.chaos.toxics import TOXIC_TYPES, Pipe
-from tests.chaos._support import (
+from tests.chaos.loopback import (
     EchoServer,
     connect,
     open_sockets,

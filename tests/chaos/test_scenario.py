@@ -20,7 +20,7 @@ from harness.chaos import (
 )
 from harness.chaos.fixtures import FaultProxyFactory
 from harness.results import Verdict
-from tests.chaos._support import HttpServer
+from tests.chaos.loopback import HttpServer
 
 
 class Recorder:

@@ -11,7 +11,7 @@ import pytest
 
 from harness.common.browser import chromium_for_tests
 from harness.common.prerequisites import unavailable
-from tests.release._client import ESBUILD, build_fixture
+from tests.release.fixture_client import ESBUILD, build_fixture
 
 __all__ = ["builds", "chromium_browser", "fresh_copy"]
 

@@ -23,7 +23,7 @@ from harness.release.fixtures import SentryOrg
 from harness.release.flow import ReleaseFlow
 from harness.release.resolve import BundleIndex, collect_throw_sites, measure_accuracy
 from harness.results import Verdict
-from tests.release._client import ROOT, serve
+from tests.release.fixture_client import ROOT, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.node]
 

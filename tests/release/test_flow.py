@@ -17,7 +17,7 @@ from harness.release.dist import map_files, scan_dist
 from harness.release.fixtures import SentryOrg
 from harness.release.flow import STEPS, FlowResult, ReleaseFlow, StepResult
 from harness.results import CheckResult, Verdict
-from tests.release._client import serve
+from tests.release.fixture_client import serve
 
 pytestmark = pytest.mark.node
 RELEASE = "fixture@2.0.0"

@@ -15,7 +15,7 @@ from harness.webapi.bundle import build_artifact_bundle
 from harness.webapi.multipart import build_multipart
 from harness.webapi.state import WebApi
 from harness.webapi.store import WebApiStore
-from tests.webapi._asgi import SyncASGIClient
+from tests.webapi.asgi_client import SyncASGIClient
 
 TOKEN = "sntryu_" + "ab" * 32
 DEBUG_ID = "fc78b9c6-da23-5ad5-9295-2de43b019f16"
