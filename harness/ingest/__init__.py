@@ -1,8 +1,8 @@
 """The local fake Sentry: a Relay-compatible ingest with a store, a control API and scripted faults."""
 
 from harness.ingest.client import IngestClient, ProjectHandle, ProjectInfo, StoredItem, StoredRequest
+from harness.ingest.launcher import IngestProcess, start_ingest
 from harness.ingest.limits import Limits
-from harness.ingest.process import IngestProcess, start_ingest
 
 __all__ = [
     "IngestClient",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from harness.ingest.process import start_ingest
+from harness.ingest.launcher import start_ingest
 from harness.load.plan import Arm
 from harness.targets.launcher import start_target
 from harness.targets.options import TargetOptions
@@ -29,7 +29,7 @@ from harness.targets.spotify import FakeSpotify
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from harness.ingest.process import IngestProcess
+    from harness.ingest.launcher import IngestProcess
     from harness.targets.target import Target
 
 __all__ = [

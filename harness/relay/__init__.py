@@ -7,7 +7,7 @@ copy lands in the ingest's own store format (plus a tar ``sentry-gate audit`` re
 
 from harness.relay.copies import RelayCopies
 from harness.relay.forward import HOP_BY_HOP, forwardable_headers, upstream_url
-from harness.relay.process import RelayProcess, start_relay
+from harness.relay.launcher import RelayProcess, start_relay
 from harness.relay.server import RelayOptions, serve_relay
 
 __all__ = [

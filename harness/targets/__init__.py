@@ -5,7 +5,6 @@ free loopback ports and wait until healthy; ``describe_external`` says how to po
 gate. Suites use the ``target`` fixture from ``harness.targets.fixtures``.
 """
 
-from harness.targets._process import ManagedProcess, TargetStartError
 from harness.targets.external import ExternalTarget, describe_external, external_target, is_external
 from harness.targets.launcher import (
     BUNDLED_TARGETS,
@@ -29,10 +28,8 @@ __all__ = [
     "BundledTarget",
     "ExternalTarget",
     "FakeSpotify",
-    "ManagedProcess",
     "Target",
     "TargetOptions",
-    "TargetStartError",
     "TargetUnavailable",
     "describe_external",
     "external_target",

@@ -1,8 +1,9 @@
 """Start a bundled target (``express-vue`` or ``python-api``) with a fake Spotify, and wait until healthy.
 
 Both run as child processes on free loopback ports (each binds port 0 and prints its URL), with logs
-in files under ``log_dir``. ``start_target`` returns once ``GET /monitoring/health`` answered 200, or
-raises ``TargetStartError`` with the logs; ``running_target`` is the same as a context manager that
+in files under ``log_dir``, each a `harness.common.process.ManagedProcess` ready once it printed its
+URL. ``start_target`` returns once ``GET /monitoring/health`` answered 200, or raises
+``ProcessStartError`` with the logs; ``running_target`` is the same as a context manager that
 always stops what it started. Nothing here runs on import.
 """
 
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 
 import httpx
 
-from harness.targets._process import ManagedProcess, TargetStartError
+from harness.common.process import ManagedProcess, ProcessStartError, url_announced
 from harness.targets.options import TargetOptions, target_environment
 from harness.targets.paths import REPO_ROOT, TARGETS_DIR, require_source_checkout
 from harness.targets.spotify import FakeSpotify
@@ -93,7 +94,7 @@ def wait_healthy(url: str, *, deadline: float, path: str = HEALTH_PATH) -> httpx
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TargetStartError(f"{url}{path} not healthy before the deadline (last: {last})")
+                raise ProcessStartError(f"{url}{path} not healthy before the deadline (last: {last})")
             try:
                 response = client.get(path, timeout=max(0.1, remaining))
             except httpx.TransportError as exc:
@@ -129,14 +130,20 @@ def start_target(
         env = target_environment(options, spotify_url=spotify_url or (spotify.url if spotify else ""))
         started = time.monotonic()
         process = ManagedProcess.start(
-            name, spec.argv, env=env, cwd=spec.cwd, log_dir=log_dir, ready_timeout=ready_timeout
+            name,
+            spec.argv,
+            log_path=log_dir / f"{name}.log",
+            ready=url_announced,
+            timeout=ready_timeout,
+            env=env,
+            cwd=spec.cwd,
         )
         target.processes.append(process)
         target.url = process.url
         try:
             wait_healthy(process.url, deadline=started + ready_timeout)
-        except TargetStartError as exc:
-            raise TargetStartError(f"{exc}\n{target.logs()}") from None
+        except ProcessStartError as exc:
+            raise ProcessStartError(f"{exc}\n{target.logs()}") from None
         target.startup_seconds = time.monotonic() - started
     except BaseException:
         target.stop()

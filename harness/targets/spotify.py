@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from harness.targets._process import ManagedProcess
+from harness.common.process import ManagedProcess, url_announced
 from harness.targets.options import TargetOptions, target_environment
 from harness.targets.paths import REPO_ROOT, require_source_checkout
 
@@ -49,10 +49,11 @@ class FakeSpotify:
         process = ManagedProcess.start(
             "fake-spotify",
             [sys.executable, "-m", "targets.fake_spotify", "--port", "0"],
+            log_path=log_dir / "fake-spotify.log",
+            ready=url_announced,
+            timeout=ready_timeout,
             env=env,
             cwd=REPO_ROOT,
-            log_dir=log_dir,
-            ready_timeout=ready_timeout,
         )
         return cls(process)
 

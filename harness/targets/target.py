@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 if TYPE_CHECKING:
+    from harness.common.process import ManagedProcess
     from harness.ingest import ProjectHandle
-    from harness.targets._process import ManagedProcess
     from harness.targets.options import TargetOptions
     from harness.targets.spotify import FakeSpotify
 

@@ -1,4 +1,5 @@
-"""harness.targets: processes, environment, health, external targets, and both bundled servers per mode.
+"""harness.targets: environment, health, external targets, and both bundled servers per mode (the
+processes themselves are `harness.common.process`'s, tested in tests/common).
 
 The last part is issue 3's acceptance through the ingest: each server in production, staging and
 development sends (or not) as the mode says, carries release and environment, and declares the mode's
@@ -7,23 +8,17 @@ development sends (or not) as the mode says, carries release and environment, an
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
+from harness.common.process import ProcessStartError
 from harness.targets import (
     BUNDLED_TARGETS,
-    ManagedProcess,
     Target,
     TargetOptions,
-    TargetStartError,
     TargetUnavailable,
     describe_external,
     start_target,
@@ -37,17 +32,6 @@ from harness.targets.options import DEFAULT_RELEASE
 from .support import envelope_headers, in_parallel, new_marker, stored_item_for, wait_marked
 
 SERVERS = list(BUNDLED_TARGETS)
-
-
-def _python(tmp_path: Path, name: str, code: str, *, ready_timeout: float = 5.0) -> ManagedProcess:
-    return ManagedProcess.start(
-        name,
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env={"PATH": "/usr/bin:/bin"},
-        cwd=tmp_path,
-        log_dir=tmp_path / "logs",
-        ready_timeout=ready_timeout,
-    )
 
 
 # ---- options and environment ---------------------------------------------------------------------
@@ -103,64 +87,11 @@ def test_options_validate_and_describe() -> None:
     assert "GATE_FAULT_TOKEN" not in env
 
 
-# ---- processes -----------------------------------------------------------------------------------
-
-
-def test_process_ready_line_logs_and_graceful_stop(tmp_path: Path) -> None:
-    proc = _python(
-        tmp_path,
-        "demo",
-        """
-        import os, signal, threading
-        stop = threading.Event()
-        # os.write: SIGTERM may land while print() of the ready line is still flushing (reentrant print).
-        signal.signal(signal.SIGTERM, lambda *_: (os.write(1, b"bye\\n"), stop.set()))
-        print("starting", flush=True)
-        print("demo ready http://127.0.0.1:4321", flush=True)
-        stop.wait()
-        """,
-    )
-    assert proc.url == "http://127.0.0.1:4321"
-    assert proc.running
-    assert proc.stop(timeout=5) == 0, proc.log_tail()
-    assert proc.popen.poll() == 0
-    assert proc.log_path.read_text().splitlines() == ["starting", "demo ready http://127.0.0.1:4321", "bye"]
-    assert "demo log" in proc.log_tail()
-
-
-def test_process_that_exits_before_ready_fails_with_its_log(tmp_path: Path) -> None:
-    with pytest.raises(TargetStartError, match=r"exited with 3[\s\S]*cannot bind"):
-        _python(tmp_path, "broken", "import sys; print('cannot bind', flush=True); sys.exit(3)")
-
-
-def test_process_without_ready_line_is_stopped_at_the_deadline(tmp_path: Path) -> None:
-    with pytest.raises(TargetStartError, match="printed no ready line"):
-        _python(tmp_path, "mute", "import time; time.sleep(30)", ready_timeout=0.5)  # sleep-ok: a mute child
-
-
-def test_stop_kills_what_ignores_sigterm_and_its_children(tmp_path: Path) -> None:
-    proc = _python(
-        tmp_path,
-        "stubborn",
-        """
-        import signal, subprocess, sys, time
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # sleep-ok: idle child
-        print(f"child {child.pid}", flush=True)
-        print("stubborn ready http://127.0.0.1:9", flush=True)
-        time.sleep(60)  # sleep-ok: a server that ignores SIGTERM, idling
-        """,
-    )
-    child_pid = int(proc.log_path.read_text().split()[1])
-    assert proc.stop(timeout=0.3) == -signal.SIGKILL
-    # The child went with it: the whole process group is killed, not only the process we started.
-    with contextlib.suppress(psutil.NoSuchProcess):
-        psutil.Process(child_pid).wait(timeout=5)
-    assert not psutil.pid_exists(child_pid)
+# ---- health and availability ---------------------------------------------------------------------
 
 
 def test_wait_healthy_gives_up_at_its_deadline() -> None:
-    with pytest.raises(TargetStartError, match="not healthy"):
+    with pytest.raises(ProcessStartError, match="not healthy"):
         wait_healthy("http://127.0.0.1:9", deadline=time.monotonic() + 0.3)
 
 

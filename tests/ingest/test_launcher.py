@@ -1,7 +1,8 @@
-"""Starting the ingest process: an interrupted start leaves no process behind.
+"""harness.ingest.launcher: an interrupted ingest start leaves no process behind.
 
 The ingest runs in its own session (so a runner's Ctrl-C does not reach it), which makes the caller
-the only one who can stop it; until ``start_ingest`` returns, the caller holds nothing to stop.
+the only one who can stop it; until ``start_ingest`` returns, the caller holds nothing to stop. Here
+the interrupt comes after the READY line, while the launcher asks the control API for the projects.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import psutil
 import pytest
 
 from harness.ingest import client as ingest_client
-from harness.ingest.process import start_ingest
+from harness.ingest.launcher import start_ingest
 
 
 def _ingest_children() -> set[int]:
