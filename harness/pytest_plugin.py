@@ -20,6 +20,10 @@
 
 When allure-pytest is active, the items a test's project captured are attached to its result as
 redacted JSON.
+
+A fixture or test that cannot run because a prerequisite is missing (Debian's Chromium, Node.js, a
+built client, ``sentry-cli``) follows one rule, `harness.common.prerequisites.unavailable`: skipped with
+the reason, except under ``CI``, where the make targets must have installed it and the test fails.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.common.prerequisites import unavailable
 from harness.release import checks
 from harness.release.dist import map_files, scan_dist
 from harness.release.fixtures import SentryOrg
@@ -43,10 +44,7 @@ jobs:
 def _tool(name: str) -> Path:
     path = BIN / name
     if not path.exists():
-        reason = f"no {name} in the virtualenv (dev dependency)"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        unavailable(f"no {name} in the virtualenv (dev dependency)")
     return path
 
 

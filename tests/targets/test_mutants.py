@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from harness.common.prerequisites import unavailable
 from harness.ingest import ProjectHandle
 from harness.targets import CLIENT_DIST, FakeSpotify, Target
 from harness.targets.fixtures import TargetFactory
@@ -254,7 +255,7 @@ def m_request_bodies_sent(fleet: dict[str, Target]) -> None:
 
 def m_maps_served_publicly(fleet: dict[str, Target]) -> None:
     if not (CLIENT_DIST / "index.html").is_file():
-        pytest.skip("the client is not built (targets/express_vue/build.sh)")
+        unavailable("the client is not built (targets/express_vue/build.sh)")
     page = fleet["production"].http.get("/").text
     found = re.search(r'src="(/assets/[\w.-]+\.js)"', page)
     assert found, page[:500]
@@ -401,7 +402,7 @@ def test_python_mutant_changes_its_behaviour(fleet: dict[str, Target], mutant: s
 def test_build_time_mutant_is_served(start: Callable[..., Target], mutant: str) -> None:
     dist = CLIENT_DIST.with_name(f"dist-{mutant}")
     if not (dist / "index.html").is_file():
-        pytest.skip(f"{dist} is not built (targets/express_vue/build.sh {mutant})")
+        unavailable(f"{dist} is not built (targets/express_vue/build.sh {mutant})")
     target = start(mutant=mutant)
     page = target.http.get("/").text
     found = re.search(r'src="(/assets/[\w.-]+\.js)"', page)
