@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness.common.process import ProcessStartError
+from harness.errors import UsageError
 from harness.targets import (
     BUNDLED_TARGETS,
     Target,
@@ -73,8 +74,9 @@ def test_environment_follows_the_contract_and_drops_what_the_runner_has() -> Non
 
 
 def test_options_validate_and_describe() -> None:
-    with pytest.raises(ValueError, match="environment"):
-        TargetOptions(environment="prod")
+    assert TargetOptions(environment="eu-prod").environment == "eu-prod"  # any name Sentry accepts
+    with pytest.raises(UsageError, match="environment"):
+        TargetOptions(environment="eu/prod")
     with pytest.raises(ValueError, match="variant"):
         TargetOptions(variant="loose")
     assert TargetOptions().describe() == "production/hardened"
@@ -122,7 +124,7 @@ def test_external_target_says_what_to_set() -> None:
     target = external.as_target(options)
     assert isinstance(target, Target)
     assert (target.name, target.processes, target.logs()) == ("external", [], "")
-    with pytest.raises(ValueError, match="http"):
+    with pytest.raises(UsageError, match="http"):
         describe_external("ftp://x", options)
     with pytest.raises(ValueError, match="DSN"):
         describe_external("http://x", TargetOptions())
