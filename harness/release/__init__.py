@@ -44,9 +44,9 @@ __all__ = [
 ]
 
 _HOME = {
-    "CliTarget": "cli",
-    "find_sentry_cli": "cli",
-    "sentry_cli_version": "cli",
+    "CliTarget": "sentry_cli",
+    "find_sentry_cli": "sentry_cli",
+    "sentry_cli_version": "sentry_cli",
     "BuiltFile": "dist",
     "scan_dist": "dist",
     "STEPS": "flow",
