@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from harness.ingest import start_ingest  # noqa: E402
 from harness.release.flow import STEPS, ReleaseFlow  # noqa: E402
 from harness.release.sentry_cli import CliTarget, find_sentry_cli, sentry_cli_version  # noqa: E402
-from harness.webapi import TOKEN_ENV  # noqa: E402
+from harness.settings import Settings  # noqa: E402
 
 DEFAULT_DIST = ROOT / "targets" / "express_vue" / "client" / "dist"
 
@@ -58,7 +58,7 @@ def main() -> int:
     token = "sntryu_" + secrets.token_hex(32)
     rows: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-release-") as tmp:
-        ingest = start_ingest(Path(tmp) / "ingest", env={TOKEN_ENV: token})
+        ingest = start_ingest(Path(tmp) / "ingest", env=Settings(api_token=token).to_environ())
         try:
             for run in range(args.runs):
                 copy = Path(tmp) / f"dist-{run}"

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.cli.tail import attach_tail
+from harness.errors import UsageError
 from harness.ingest.limits import Limits, parse_limit_override
 from harness.server import ServeOptions, parse_project_spec, serve
+from harness.settings import Settings
 
 
 def register(sub: Any) -> None:
@@ -50,13 +52,17 @@ def register(sub: Any) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    overrides = dict(parse_limit_override(x) for x in args.limit)
+    try:
+        limits = Limits().with_overrides(dict(parse_limit_override(x) for x in args.limit))
+    except ValueError as exc:  # the text the user typed
+        raise UsageError(f"--limit: {exc}") from exc
     options = ServeOptions(
+        api_token=Settings.from_environ().api_token,
         host=args.host,
         port=args.port,
         data=args.data,
         projects=[parse_project_spec(p) for p in args.project],
-        limits=Limits().with_overrides(overrides),
+        limits=limits,
         synchronous=args.durability.upper(),
         control_token=args.control_token,
     )

@@ -27,7 +27,8 @@ from harness.release.dist import scan_dist
 from harness.release.flow import STEPS, FlowResult, ReleaseFlow
 from harness.release.sentry_cli import CliTarget, find_sentry_cli, sentry_cli_version
 from harness.results import CheckResult, overall_verdict
-from harness.webapi import TOKEN_ENV, WebApiClient
+from harness.settings import Settings
+from harness.webapi import WebApiClient
 
 
 def register(sub: Any) -> None:
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_against(args, cli, args.sentry_url, args.token)
     token = "sntryu_" + secrets.token_hex(32)
     with tempfile.TemporaryDirectory(prefix="sentry-gate-release-") as tmp:
-        ingest = start_ingest(Path(tmp), env={TOKEN_ENV: token})
+        ingest = start_ingest(Path(tmp), env=Settings(api_token=token).to_environ())
         try:
             return _run_against(args, cli, ingest.url, token)
         finally:

@@ -34,8 +34,10 @@ def build_app(
     state: IngestState,
     *,
     on_ready: Callable[[], None] | None = None,
+    api_token: str | None = None,
 ) -> IngestApp:
-    """The ASGI app serving ``state``; ``on_ready`` runs once it accepts requests (the socket is listening)."""
+    """The ASGI app serving ``state``; ``on_ready`` runs once it accepts requests (the socket is listening);
+    ``api_token`` is a web-API token every organization accepts."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -48,7 +50,7 @@ def build_app(
             state.fault_removed(state.faults.remove())
             await asyncio.get_running_loop().run_in_executor(None, state.store.close)
 
-    webapi = create_webapi(webapi_for(state.store.path.parent))
+    webapi = create_webapi(webapi_for(state.store.path.parent, token=api_token))
     behind = Starlette(
         routes=[*bind_routes(CONTROL_ROUTES, state, prefix=CONTROL_PREFIX), Mount(WEBAPI_PREFIX, app=webapi)],
         middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])],

@@ -20,6 +20,7 @@ from typing import TextIO
 import uvicorn
 
 from harness.common.asgi import TransportInScopeProtocol, bind_socket
+from harness.errors import UsageError
 from harness.ingest.app import IngestApp
 from harness.ingest.guard import is_loopback
 from harness.ingest.limits import Limits
@@ -45,6 +46,8 @@ class ServeOptions:
     limits: Limits = field(default_factory=Limits)
     synchronous: str = "NORMAL"
     control_token: str | None = None
+    api_token: str | None = None
+    """A web-API token every organization accepts (the settings' ``api_token``)."""
     default_project: bool = True
     """Create project 1 with a random key when the data folder has none and none is declared."""
 
@@ -53,7 +56,7 @@ def parse_project_spec(text: str) -> tuple[int, str]:
     """``--project 1:0123abcd…`` → (1, "0123abcd…")."""
     pid, sep, key = text.partition(":")
     if not sep or not pid.isdigit() or not key:
-        raise ValueError(f"--project {text!r} is not ID:KEY (e.g. 1:{secrets.token_hex(16)})")
+        raise UsageError(f"--project {text!r} is not ID:KEY (e.g. 1:{secrets.token_hex(16)})")
     return int(pid), key
 
 
@@ -70,7 +73,7 @@ def build(
         state.add_project(pid, key)
     if options.default_project and not state.keys_by_project:
         state.add_project(1, None, "default")
-    return build_app(state, on_ready=on_ready), state
+    return build_app(state, on_ready=on_ready, api_token=options.api_token), state
 
 
 def ready_lines(state: IngestState, data: Path) -> list[str]:

@@ -20,10 +20,9 @@ if TYPE_CHECKING:
         parse_artifact_bundle,
     )
     from harness.webapi.client import WebApiClient, WebRequest
-    from harness.webapi.state import TOKEN_ENV, WebApi, WebApiConfig
+    from harness.webapi.state import WebApi, WebApiConfig
 
 __all__ = [
-    "TOKEN_ENV",
     "ArtifactBundle",
     "BundleError",
     "BundleFile",
@@ -36,7 +35,6 @@ __all__ = [
 ]
 
 _HOME = {
-    "TOKEN_ENV": "state",
     "WebApi": "state",
     "WebApiConfig": "state",
     "ArtifactBundle": "bundle",

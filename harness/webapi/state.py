@@ -6,7 +6,6 @@ object; `harness.server` builds it with `webapi_for` beside the ingest's store.
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +14,7 @@ from harness.webapi.auth import Principal
 from harness.webapi.faults import WebFaultSet
 from harness.webapi.store import WebApiStore
 
-__all__ = ["TOKEN_ENV", "WebApi", "WebApiConfig", "webapi_for"]
-
-TOKEN_ENV = "SENTRY_GATE_API_TOKEN"
-"""A token every organization accepts, declared when the fake Sentry starts (CI, local replays)."""
+__all__ = ["WebApi", "WebApiConfig", "webapi_for"]
 
 
 @dataclass
@@ -46,10 +42,10 @@ class WebApi:
         return Principal(org=row["org"], label=row["label"]) if row is not None else None
 
 
-def webapi_for(data_dir: Path) -> WebApi:
-    """The web API over the data folder ``data_dir`` (the ingest's), with the token from the environment."""
+def webapi_for(data_dir: Path, *, token: str | None = None) -> WebApi:
+    """The web API over the data folder ``data_dir`` (the ingest's). ``token`` is one every organization
+    accepts, declared when the fake Sentry starts (the settings' ``api_token``: CI, local replays)."""
     api = WebApi(store=WebApiStore(data_dir))
-    token = os.environ.get(TOKEN_ENV)
     if token:
-        api.store.add_token(token, None, TOKEN_ENV)
+        api.store.add_token(token, None, "declared at start")
     return api
