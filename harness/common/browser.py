@@ -2,16 +2,14 @@
 
 Every page the harness drives (the production probes, the privacy replay, the release throw sites, the
 browser overhead, the chaos journey) runs in this browser with these arguments, so a flag changes in one
-place. ``SENTRY_GATE_CHROMIUM`` points at another binary. A missing browser is a missing prerequisite:
-`chromium_missing` says why, and `require_chromium` / `chromium_for_tests` apply the skip-or-fail rule.
+place. The settings' ``chromium`` (`harness.settings`) points at another binary. A missing browser is a
+missing prerequisite: `chromium_missing` says why, and `require_chromium` / `chromium_for_tests` apply the skip-or-fail rule.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from pathlib import Path
 from typing import Final
 
 from playwright.async_api import Browser as AsyncBrowser
@@ -19,6 +17,7 @@ from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, sync_playwright
 
 from harness.common.prerequisites import unavailable
+from harness.settings import Settings
 
 __all__ = [
     "CHROMIUM",
@@ -30,7 +29,7 @@ __all__ = [
     "require_chromium",
 ]
 
-CHROMIUM: Final = Path(os.environ.get("SENTRY_GATE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM: Final = Settings.from_environ().chromium
 CHROMIUM_ARGS: Final = (
     "--no-sandbox",
     "--disable-gpu",

@@ -2,7 +2,7 @@
 
 ``Target`` is the same object for a bundled target (started by ``harness.targets.launcher``, with its
 processes and logs) and for an external one (a URL the user deployed; no processes, no logs). The
-gate routes (``POST /__gate/fault``, ``POST /__gate/flush``) need the target's ``GATE_FAULT_TOKEN``,
+gate routes (``POST /__gate/fault``, ``POST /__gate/flush``) need the target's fault token (``AppVariables.FAULT_TOKEN``),
 sent as the ``X-Gate-Token`` header.
 """
 
@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
+
+from harness.settings import AppVariables
 
 if TYPE_CHECKING:
     from harness.common.process import ManagedProcess
@@ -60,7 +62,7 @@ class Target:
     def gate_headers(self) -> dict[str, str]:
         token = self.options.fault_token
         if token is None:
-            raise RuntimeError(f"{self.name} was started without GATE_FAULT_TOKEN: it has no gate routes")
+            raise RuntimeError(f"{self.name} was started without {AppVariables.FAULT_TOKEN}: it has no gate routes")
         return {GATE_TOKEN_HEADER: token}
 
     def flush(self, timeout: float = 15.0) -> dict[str, Any]:
