@@ -3,7 +3,8 @@
 Every page the harness drives (the production probes, the privacy replay, the release throw sites, the
 browser overhead, the chaos journey) runs in this browser with these arguments, so a flag changes in one
 place. The settings' ``chromium`` (`harness.settings`) points at another binary. A missing browser is a
-missing prerequisite: `chromium_missing` says why, and `require_chromium` / `chromium_for_tests` apply the skip-or-fail rule.
+missing prerequisite: `chromium_missing` says why, and `require_chromium` / `chromium_for_tests` apply the
+skip-or-fail rule.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 ``Target`` is the same object for a bundled target (started by ``harness.targets.launcher``, with its
 processes and logs) and for an external one (a URL the user deployed; no processes, no logs). The
-gate routes (``POST /__gate/fault``, ``POST /__gate/flush``) need the target's fault token (``AppVariables.FAULT_TOKEN``),
-sent as the ``X-Gate-Token`` header.
+gate routes (``POST /__gate/fault``, ``POST /__gate/flush``) need the target's fault token
+(``AppVariables.FAULT_TOKEN``), sent as the ``X-Gate-Token`` header.
 """
 
 from __future__ import annotations
