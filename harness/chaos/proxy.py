@@ -281,6 +281,17 @@ class FaultProxy:
         entry = self._find(name)
         return ToxicStats(entry.links, entry.affected)
 
+    def socket_options(self, level: int, option: int) -> list[dict[str, int]]:
+        """``getsockopt(level, option)`` of each open connection's client and upstream sockets (how a test sees
+        that a socket option, e.g. ``TCP_NODELAY``, is set on both sides)."""
+        return [
+            {
+                side: writer.get_extra_info("socket").getsockopt(level, option)
+                for side, writer in (("client", conn.client[1]), ("upstream", conn.upstream[1]))
+            }
+            for conn in list(self._connections)
+        ]
+
     def stats(self) -> ProxyStats:
         c = self.counters
         return ProxyStats(

@@ -276,6 +276,10 @@ class ProxyHandle:
     def stats(self) -> ProxyStats:
         return self._runner.call(_value(self._proxy.stats))
 
+    def socket_options(self, level: int, option: int) -> list[dict[str, int]]:
+        """`FaultProxy.socket_options`, read on the proxy's loop."""
+        return self._runner.call(_value(lambda: self._proxy.socket_options(level, option)))
+
     def disable(self) -> None:
         self._runner.call(self._proxy.disable())
 
