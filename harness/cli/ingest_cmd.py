@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cli.tail import attach_tail
-from harness.errors import UsageError
-from harness.ingest.limits import Limits, parse_limit_override
+from harness.ingest.limits import limits_from_overrides
 from harness.server import ServeOptions, parse_project_spec, serve
 from harness.settings import Settings
 
@@ -52,10 +51,7 @@ def register(sub: Any) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    try:
-        limits = Limits().with_overrides(dict(parse_limit_override(x) for x in args.limit))
-    except ValueError as exc:  # the text the user typed
-        raise UsageError(f"--limit: {exc}") from exc
+    limits = limits_from_overrides(args.limit)
     options = ServeOptions(
         api_token=Settings.from_environ().api_token,
         host=args.host,

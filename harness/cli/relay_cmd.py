@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from harness.errors import UsageError
-from harness.ingest.limits import Limits, parse_limit_override
+from harness.ingest.limits import limits_from_overrides
 from harness.relay.server import RelayOptions, serve_relay
 
 
@@ -35,10 +34,7 @@ def register(sub: Any) -> None:
 
 
 def _relay(args: argparse.Namespace) -> int:
-    try:
-        limits = Limits().with_overrides(dict(parse_limit_override(x) for x in args.limit))
-    except ValueError as exc:  # the text the user typed
-        raise UsageError(f"--limit: {exc}") from exc
+    limits = limits_from_overrides(args.limit)
     serve_relay(
         RelayOptions(
             upstream=args.upstream,

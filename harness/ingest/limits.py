@@ -6,7 +6,10 @@ with ``--limit name=bytes`` so a test can provoke a 413 without sending 200 MiB.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
+
+from harness.errors import UsageError
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -120,3 +123,11 @@ def parse_limit_override(text: str) -> tuple[str, int]:
         if value.endswith(suffix):
             return name.strip(), int(float(value[: -len(suffix)]) * factor)
     return name.strip(), int(value)
+
+
+def limits_from_overrides(texts: Iterable[str]) -> Limits:
+    """Relay's defaults with each ``--limit NAME=BYTES`` the user typed applied; a bad one is a `UsageError`."""
+    try:
+        return Limits().with_overrides(dict(parse_limit_override(text) for text in texts))
+    except ValueError as exc:
+        raise UsageError(f"--limit: {exc}") from exc
