@@ -14,7 +14,7 @@ from collections.abc import Callable
 from harness.ingest.client import ProjectHandle
 from harness.ingest.wire import StoredItem
 
-__all__ = ["LONG_POLL_S", "mentions", "wait_matching"]
+__all__ = ["LONG_POLL_S", "mentions", "wait_matching", "wait_until"]
 
 LONG_POLL_S = 5.0
 """The longest single long-poll inside a wait: a new item of another shape wakes it sooner anyway."""
@@ -24,6 +24,25 @@ def mentions(text: str) -> Callable[[StoredItem], bool]:
     """A predicate: the item's payload contains ``text`` (UTF-8)."""
     needle = text.encode()
     return lambda item: needle in item.payload
+
+
+def wait_until(
+    project: ProjectHandle,
+    done: Callable[[list[StoredItem]], bool],
+    *,
+    type: str | None = None,
+    timeout: float = 10.0,
+) -> list[StoredItem]:
+    """``project``'s items (of ``type``) as soon as ``done(items)`` holds, or as they are at the deadline: the
+    caller judges what came (a count short of the one asked for is a measurement, not an error)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        items = project.items(type)
+        remaining = deadline - time.monotonic()
+        if done(items) or remaining <= 0:
+            return items
+        with contextlib.suppress(TimeoutError):  # one more look above, then return what is stored
+            project.wait_for_items(type, count=len(items) + 1, timeout=min(remaining, LONG_POLL_S))
 
 
 def wait_matching(
@@ -36,14 +55,8 @@ def wait_matching(
     """The items of ``project`` (of ``type``) matching ``predicate``, as soon as there is one.
 
     Raises `TimeoutError`, naming what the project holds, when none matched within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        items = project.items(type)
-        found = [item for item in items if predicate(item)]
-        if found:
-            return found
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"nothing matched in project {project.id} after {timeout:g} s; it holds {items}")
-        with contextlib.suppress(TimeoutError):  # one more look above, then fail with what is stored
-            project.wait_for_items(type, count=len(items) + 1, timeout=min(remaining, LONG_POLL_S))
+    items = wait_until(project, lambda now: any(predicate(item) for item in now), type=type, timeout=timeout)
+    found = [item for item in items if predicate(item)]
+    if not found:
+        raise TimeoutError(f"nothing matched in project {project.id} after {timeout:g} s; it holds {items}")
+    return found

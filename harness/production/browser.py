@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from harness.common.browser import async_chromium, chromium
+from harness.ingest.wait import wait_until
 from harness.results import CheckResult, Verdict
 from harness.targets.target import Target
 
@@ -149,19 +150,8 @@ def _wait_reported(
 ) -> dict[str, int]:
     """Long-poll the ingest for client reports until they count ``dropped`` discards or the deadline (a
     page may split its outcomes over more than one report)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        reported = reported_now()
-        remaining = deadline - time.monotonic()
-        if sum(reported.values()) >= dropped or remaining <= 0:
-            return reported
-        seen = len(project.items(type="client_report"))
-        try:
-            project.wait_for_items(type="client_report", count=seen + 1, timeout=remaining)
-        except TimeoutError:
-            return reported_now()
+    wait_until(project, lambda _: sum(reported_now().values()) >= dropped, type="client_report", timeout=timeout)
+    return reported_now()
 
 
 def judge_filter_case(

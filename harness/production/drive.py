@@ -8,7 +8,6 @@ holds), then the ingest's flush (what was answered is committed), then the inges
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections import Counter
 from collections.abc import Coroutine, Mapping, Sequence
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 
 from harness.ingest import ProjectHandle, StoredItem
+from harness.ingest.wait import wait_until
 from harness.production.items import marked_items
 from harness.targets.target import Target
 
@@ -95,14 +95,7 @@ def wait_marked(
     project: ProjectHandle, marker: str, *, count: int = 1, type: str = "event", timeout: float = 15.0
 ) -> list[StoredItem]:
     """At least ``count`` items of ``type`` marked ``marker``, long-polling until they are there or the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        items = project.items(type=type)
-        found = marked_items(items, marker, (type,))
-        remaining = deadline - time.monotonic()
-        if len(found) >= count or remaining <= 0:
-            return found
-        try:
-            project.wait_for_items(type=type, count=len(items) + 1, timeout=remaining)
-        except TimeoutError:
-            return marked_items(project.items(type=type), marker, (type,))
+    items = wait_until(
+        project, lambda now: len(marked_items(now, marker, (type,))) >= count, type=type, timeout=timeout
+    )
+    return marked_items(items, marker, (type,))
