@@ -26,7 +26,7 @@ interval's upper end is within it, FAIL when its lower end is beyond it, else IN
     git archive <rev> harness | tar -x -C /tmp/old && \\
         .venv/bin/python benchmarks/chaos_proxy_overhead.py --proxy-tree /tmp/old   # another proxy build
 
-``--load-aa`` runs the other acceptance check instead: the server overhead gate (``python -m harness.load
+``--load-aa`` runs the other acceptance check instead: the server overhead gate (``sentry-gate load
 --baseline URL --instrumented URL``, Locust's open model, interleaved blocks) with the bundled python
 target (Sentry off, its fake Spotify) as the baseline and the same process through the proxy as the
 "instrumented" arm: an A/A comparison whose only difference is the proxy, which must PASS the 2%
@@ -494,7 +494,7 @@ def bench_server(server: str, args: argparse.Namespace, workdir: Path) -> tuple[
 
 
 def load_aa(args: argparse.Namespace) -> int:
-    """The python target direct (A) and through the proxy (B) under ``python -m harness.load``; its exit code."""
+    """The python target direct (A) and through the proxy (B) under ``sentry-gate load``; its exit code."""
     from harness.load.rig import pick_cores, pin_process
     from harness.targets.launcher import start_target
     from harness.targets.options import TargetOptions
@@ -509,7 +509,8 @@ def load_aa(args: argparse.Namespace) -> int:
     gate_argv = [
         sys.executable,
         "-m",
-        "harness.load",
+        "harness.cli",
+        "load",
         "--pairs",
         str(args.aa_pairs),
         "--block-seconds",

@@ -9,8 +9,8 @@ scheduler greenlet starts one request per arrival on a fixed timetable (``rate``
 greenlet of its own, whatever the earlier requests are doing; only a ``capacity`` block caps the
 requests in flight, on purpose, to find the throughput at saturation.
 
-The plan (JSON, path in ``LocustVariables.PLAN`` of harness.settings) lists blocks: arm (``A`` baseline, ``B`` instrumented),
-length, arrival rate, warm-up flag and the seed of the journey mix. Blocks run back to back on a
+The plan (JSON, path in ``LocustVariables.PLAN`` of harness.settings) lists blocks: arm (``A`` baseline,
+``B`` instrumented), length, arrival rate, warm-up flag and the seed of the journey mix. Blocks run back to back on a
 fixed timetable (every process of a distributed run follows the same wall-clock schedule and sends
 its share of each arrival stream). Each block writes:
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness.cli import audit_cmd, chaos_cmd, ingest_cmd, relay_cmd, release_cmd, run_cmd
+from harness.cli import audit_cmd, chaos_cmd, ingest_cmd, load_cmd, relay_cmd, release_cmd, run_cmd
 from harness.errors import UsageError
 
 EXIT_USAGE = 2
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     release_cmd.register(sub)
     audit_cmd.register(sub)
     chaos_cmd.register(sub)
+    load_cmd.register(sub)
     return parser
 
 

@@ -4,6 +4,6 @@ Server side: ``plan`` (the ABBA block timetable), ``locust_proc`` (runs ``loadte
 locally or as master + workers), ``records`` (block files and throw-out rules), ``rig`` (targets,
 ingest and fake Spotify on their cores), ``runner`` (capacity and fixed-rate measurements),
 ``verdict`` (the two checks), ``attribution``, ``report`` (CSVs and plot), ``compare`` (all of it)
-and ``cli`` (``python -m harness.load``). Browser side: ``browser`` and ``browser_stats``.
+(``sentry-gate load`` is `harness.cli.load_cmd`). Browser side: ``browser`` and ``browser_stats``.
 Nothing in this package imports Locust: it monkey-patches the interpreter with gevent.
 """

@@ -1,6 +1,6 @@
 """One server-side comparison, end to end: capacity, latency at a fixed rate, the two checks, artefacts.
 
-This is what the suite, the self-tests, the calibration script and ``python -m harness.load`` call.
+This is what the suite, the self-tests, the calibration script and ``sentry-gate load`` call.
 The arrival rate is either given, or a fraction of the baseline's measured capacity (the issue's
 "50% and 80% of capacity"); the verdicts come from ``verdict``, the files from ``report``.
 """

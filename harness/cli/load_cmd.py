@@ -1,32 +1,31 @@
-"""``python -m harness.load``: the server overhead gate from the command line.
+"""``sentry-gate load``: the server overhead gate from the command line (the gate itself is `harness.load`).
 
 Two ways to point it: ``--baseline URL --instrumented URL`` compares two deployments the user runs
 (e.g. a control and a canary; no CPU figures, since their processes are not ours to read), and
 ``--target python-api|express-vue`` starts a bundled target both ways on this machine (Sentry off vs
 the mode's configuration). Writes ``results.jsonl``, the CSVs and the plot under ``--out`` and exits
-like ``sentry-gate run``: 0 pass, 1 fail, 3 inconclusive, 2 usage error.
+like ``sentry-gate run`` (its `EXIT_CODES`): 0 pass, 1 fail, 3 inconclusive, 2 usage error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+from typing import Any
 
+from harness.cli.run_cmd import EXIT_CODES
+from harness.errors import UsageError
 from harness.load.compare import ServerComparison, compare_arms
 from harness.load.plan import Arm
 from harness.load.rig import pick_cores, server_rig
 from harness.load.runner import BlockSettings
-from harness.results import Verdict, overall_verdict
+from harness.results import overall_verdict
 
-__all__ = ["main"]
-
-_EXIT = {Verdict.PASS: 0, Verdict.SKIPPED: 0, Verdict.FAIL: 1, Verdict.INCONCLUSIVE: 3}
+__all__ = ["register", "run"]
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m harness.load", description=__doc__)
+def _arguments(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--target", choices=("python-api", "express-vue"), help="a bundled target, started both ways")
     where.add_argument("--baseline", help="URL of the deployment without Sentry (or the control)")
@@ -41,7 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=float, default=0.02)
     p.add_argument("--spotify-ms", type=int, default=20)
     p.add_argument("--out", type=Path, required=True)
-    return p
+
+
+def register(sub: Any) -> None:
+    """``sentry-gate load`` (for ``harness.cli.build_parser``)."""
+    p = sub.add_parser("load", help="compare a deployment with and without Sentry under load (server overhead)")
+    _arguments(p)
+    p.set_defaults(handler=run)
 
 
 def _run(args: argparse.Namespace, settings: BlockSettings) -> ServerComparison:
@@ -70,14 +75,11 @@ def _run(args: argparse.Namespace, settings: BlockSettings) -> ServerComparison:
     return compare_arms(arms, args.out, load_cpu=pick_cores().load, context=context, label="external", **common)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
     if args.baseline and not args.instrumented:
-        print("--baseline needs --instrumented", file=sys.stderr)
-        return 2
+        raise UsageError("--baseline needs --instrumented")
     if args.rate is None and args.capacity_seconds <= 0:
-        print("give --rate, or let the capacity be measured (--capacity-seconds > 0)", file=sys.stderr)
-        return 2
+        raise UsageError("give --rate, or let the capacity be measured (--capacity-seconds > 0)")
     args.out.mkdir(parents=True, exist_ok=True)
     settings = BlockSettings(pairs=args.pairs, seconds=args.block_seconds, warmup_seconds=3.0, workers=args.workers)
     comparison = _run(args, settings)
@@ -86,4 +88,4 @@ def main(argv: list[str] | None = None) -> int:
             fh.write(json.dumps(result.as_dict()) + "\n")
     for result in comparison.results:
         print(f"{result.verdict.value.upper():12} {result.check_id}: {result.summary}")
-    return _EXIT[overall_verdict(comparison.results)]
+    return EXIT_CODES[overall_verdict(comparison.results)]
