@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -11,6 +12,7 @@ from harness.envelope import parse_envelope
 from harness.ingest import IngestClient, ProjectHandle, StoredItem
 from harness.ingest.wait import wait_matching
 from harness.targets.paths import TARGETS_DIR
+from harness.targets.target import Target
 
 T = TypeVar("T")
 MUTANTS_MD = TARGETS_DIR / "MUTANTS.md"
@@ -106,3 +108,26 @@ MUTANT_FLEET: dict[str, dict[str, Any]] = {
     "m:no-flush-on-sigterm": {"mutant": "no-flush-on-sigterm"},
     "m:slow-traces-sampler": {"mutant": "slow-traces-sampler", "extra_env": {"GATE_MUTANT_DELAY_MS": "40"}},
 }
+
+
+def health_times_ms(target: Target, n: int = 7) -> list[float]:
+    """``n`` health requests' durations, sorted: how the slow-sampler demos compare a mutant with its control."""
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        assert target.http.get("/monitoring/health").status_code == 200
+        times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)
+
+
+def assert_slow_traces_sampler(fleet: dict[str, Target]) -> None:
+    """The sampler busy-waits 40 ms (the app's ``MUTANT_DELAY_MS``) before every decision, health requests
+    included.
+
+    Only lower bounds: each mutant request takes at least the 40 ms it busy-waits, by construction, and
+    the control's fastest of seven health requests is faster than the mutant's fastest. A correct build
+    fails that only if all seven control requests of a ~1 ms route took over 40 ms: never seen, and far
+    below 1e-6 per run on this machine even with the other test worker busy."""
+    control, mutant = health_times_ms(fleet["production"]), health_times_ms(fleet["m:slow-traces-sampler"])
+    assert mutant[3] >= 40, (control, mutant)
+    assert control[0] < mutant[0], (control, mutant)
