@@ -38,6 +38,11 @@ export function filterData(data) {
       data[k] = (q ? '?' : '') + filterQueryString(q ? data[k].slice(1) : data[k]);
     }
   }
+  // Any other string may hold the page's URL too: a long-animation-frame span's browser.script.invoker
+  // is the URL the page was opened with, fragment included, when its entry script ran long.
+  for (const [k, v] of Object.entries(data)) {
+    if (typeof v === 'string' && !URL_KEYS.includes(k) && !QUERY_KEYS.includes(k)) data[k] = filterUrlsInText(v);
+  }
 }
 
 export function filterBreadcrumb(crumb) {
