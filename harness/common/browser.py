@@ -9,11 +9,13 @@ skip-or-fail rule.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from typing import Final
+from typing import Final, TypeVar
 
 from playwright.async_api import Browser as AsyncBrowser
+from playwright.async_api import Page as AsyncPage
 from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, sync_playwright
 
@@ -27,10 +29,13 @@ __all__ = [
     "chromium",
     "chromium_for_tests",
     "chromium_missing",
+    "in_fresh_pages",
     "require_chromium",
 ]
 
 CHROMIUM: Final = Settings.from_environ().chromium
+T = TypeVar("T")
+
 CHROMIUM_ARGS: Final = (
     "--no-sandbox",
     "--disable-gpu",
@@ -84,3 +89,27 @@ def chromium_for_tests(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
     require_chromium()
     with chromium(extra_args) as launched:
         yield launched
+
+
+async def in_fresh_pages(
+    count: int, concurrency: int, visit: Callable[[AsyncPage, int], Awaitable[T]], extra_args: Sequence[str] = ()
+) -> list[T]:
+    """``visit(page, i)`` for each ``i < count``, each page in a fresh context (no cookies, storage or SDK
+    session shared with another), ``concurrency`` at a time in one Chromium; the results in completion order.
+
+    How the page probes measure a browser SDK's rates: many short sessions side by side."""
+    results: list[T] = []
+    remaining = list(range(count))
+    async with async_chromium(extra_args) as browser:
+
+        async def worker() -> None:
+            while remaining:
+                i = remaining.pop()
+                context = await browser.new_context()
+                try:
+                    results.append(await visit(await context.new_page(), i))
+                finally:
+                    await context.close()
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return results

@@ -9,11 +9,12 @@ reason ``before_send``. Chromium is the one launcher's (`harness.common.browser`
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from harness.common.browser import async_chromium, chromium
+from playwright.async_api import Page as AsyncPage
+
+from harness.common.browser import chromium, in_fresh_pages
 from harness.ingest.wait import wait_until
 from harness.results import CheckResult, Verdict
 from harness.targets.target import Target
@@ -197,28 +198,15 @@ _PAGE_READY = "window.__gate !== undefined"
 async def _page_loads(url: str, pages: int, concurrency: int) -> int:
     """``pages`` fresh contexts, each: load ``/``, follow the router link to ``/login`` (ending the pageload
     trace and starting a navigation trace), then the page's flush hook. Returns the pages that flushed."""
-    done = 0
-    remaining = list(range(pages))
-    async with async_chromium() as browser:
 
-        async def worker() -> None:
-            nonlocal done
-            while remaining:
-                remaining.pop()
-                context = await browser.new_context()
-                try:
-                    page = await context.new_page()
-                    await page.goto(url + "/", wait_until="load")
-                    await page.wait_for_function(_PAGE_READY, timeout=60_000)
-                    await page.click("a[href='/login']")
-                    await page.wait_for_url("**/login")
-                    if await page.evaluate("() => window.__gate.flush(5000)"):
-                        done += 1
-                finally:
-                    await context.close()
+    async def visit(page: AsyncPage, _: int) -> bool:
+        await page.goto(url + "/", wait_until="load")
+        await page.wait_for_function(_PAGE_READY, timeout=60_000)
+        await page.click("a[href='/login']")
+        await page.wait_for_url("**/login")
+        return bool(await page.evaluate("() => window.__gate.flush(5000)"))
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return done
+    return sum(await in_fresh_pages(pages, concurrency, visit))
 
 
 def probe_browser_traces(

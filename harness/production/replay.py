@@ -15,10 +15,11 @@ answered, so a page that never flushed cannot pass for an unsampled one.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping
 
-from harness.common.browser import async_chromium
+from playwright.async_api import Page as AsyncPage
+
+from harness.common.browser import in_fresh_pages
 from harness.ingest import StoredItem
 from harness.results import CheckResult
 from harness.stats import decide_rate
@@ -86,28 +87,16 @@ _OLD_ENOUGH = f"window.__gate.replayAgeMs() >= {MIN_AGE_MS}"
 async def _sessions(url: str, marker: str, sessions: int, concurrency: int) -> list[str | None]:
     """Run ``sessions`` sessions, ``concurrency`` contexts at a time; the page's replay id for each one
     whose flush hook answered (None: no replay recorded at all)."""
-    flushed: list[str | None] = []
-    remaining = list(range(sessions))
-    async with async_chromium() as browser:
 
-        async def worker() -> None:
-            while remaining:
-                i = remaining.pop()
-                context = await browser.new_context()
-                try:
-                    page = await context.new_page()
-                    await page.goto(f"{url}/errors?marker={marker}-{i}", wait_until="load")
-                    await page.wait_for_function(_READY, timeout=60_000)
-                    await page.wait_for_function(_OLD_ENOUGH, timeout=60_000, polling=250)
-                    await page.click("#throw")
-                    replay_id = await page.evaluate("() => window.__gate.replayId()")
-                    if await page.evaluate("() => window.__gate.flush(10000)"):
-                        flushed.append(replay_id)
-                finally:
-                    await context.close()
+    async def visit(page: AsyncPage, i: int) -> tuple[bool, str | None]:
+        await page.goto(f"{url}/errors?marker={marker}-{i}", wait_until="load")
+        await page.wait_for_function(_READY, timeout=60_000)
+        await page.wait_for_function(_OLD_ENOUGH, timeout=60_000, polling=250)
+        await page.click("#throw")
+        replay_id = await page.evaluate("() => window.__gate.replayId()")
+        return bool(await page.evaluate("() => window.__gate.flush(10000)")), replay_id
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return flushed
+    return [replay_id for flushed, replay_id in await in_fresh_pages(sessions, concurrency, visit) if flushed]
 
 
 def probe_replay_rates(
