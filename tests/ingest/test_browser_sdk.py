@@ -14,10 +14,9 @@ the make target installs both there, so a skip would hide a gap (`harness.common
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +26,7 @@ import pytest
 from harness.common.browser import chromium, chromium_missing
 from harness.common.prerequisites import unavailable
 from harness.envelope import Event, Feedback, ReplayRecording, SpanContainer
+from tests.support.http_server import serving
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -95,16 +95,8 @@ class _PageHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def page_origin() -> Iterator[str]:
     """`http://127.0.0.1:<port>`: a static server in a thread, on another port than the ingest."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="browser-page-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(_PageHandler, name="browser-page-server") as url:
+        yield url
 
 
 # --- the browser ---------------------------------------------------------------------------------------

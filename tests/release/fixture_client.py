@@ -10,7 +10,6 @@ import http.server
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from tests.support.http_server import serving
 
 ROOT = Path(__file__).parent / "fixture_client"
 ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
@@ -80,12 +81,5 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 def serve(dist: Path, config: Mapping[str, Any], *, serve_maps: bool = False) -> Iterator[str]:
     """Serve ``dist`` on a free loopback port; ``/config.js`` injects the page's Sentry config."""
     handler = type("Handler", (_Handler,), {"config": dict(config), "serve_maps": serve_maps})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(dist)))
-    thread = threading.Thread(target=server.serve_forever, name="fixture-static", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(partial(handler, directory=str(dist)), name="fixture-static") as url:
+        yield url
