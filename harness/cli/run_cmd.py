@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from typing import Any
 
 from harness.cli.console import Console, make_console, progress
 from harness.cli.handshake import wait_for_deployment
+from harness.common.reaper import Reaper
 from harness.errors import UsageError
 from harness.ingest import IngestClient, IngestProcess, start_ingest
 from harness.production.expectations import ExpectationError, load_expectations
@@ -59,6 +61,9 @@ EXIT_SETUP = 2
 SERVER_PROJECT, BROWSER_PROJECT = 2, 3
 """Fixed ingest project ids for an external deployment: with ``--ingest-port`` and ``--dsn-key`` its DSNs
 (``http://KEY@127.0.0.1:PORT/2`` and ``…/3``) are the same on every run, so CI can configure it once."""
+PYTEST_STOP_S = 4.0
+"""After an interrupt, how long pytest gets to run its teardowns (targets stopped in order) before it is
+killed; the reaper then has ``GRACE_S`` for anything left, so nothing outlives the run by 10 s."""
 PYTEST_OK = (0, 1, 5)
 """pytest's own exit codes that mean the suites ran (5: nothing collected)."""
 
@@ -195,20 +200,33 @@ def _run_suites(plan: RunPlan, out: Path, ingest_url: str, console: Console) -> 
         proc = subprocess.Popen(
             pytest_command(plan.suites, out, ingest_url), stdout=log, stderr=subprocess.STDOUT, env=env
         )
-        while True:
-            try:
-                code = proc.wait(timeout=1.0)  # a heartbeat for the progress line, bounded by the budget below
-                break
-            except subprocess.TimeoutExpired:
-                elapsed = time.monotonic() - started
-                if elapsed > 3 * budget:
-                    proc.kill()
-                    proc.wait(10)
-                    code = -9
+        try:
+            while True:
+                try:
+                    code = proc.wait(timeout=1.0)  # a heartbeat for the progress line, bounded by the budget below
                     break
-                done = len(read_results(results_path))
-                status.update(f"running suites: {done} check(s) recorded, {elapsed:.0f} s (budget {budget:.0f} s)")
+                except subprocess.TimeoutExpired:
+                    elapsed = time.monotonic() - started
+                    if elapsed > 3 * budget:
+                        proc.kill()
+                        proc.wait(10)
+                        code = -9
+                        break
+                    done = len(read_results(results_path))
+                    status.update(f"running suites: {done} check(s) recorded, {elapsed:.0f} s (budget {budget:.0f} s)")
+        except BaseException:  # interrupted: pytest tears its fixtures down (targets stop in order), briefly
+            _stop_pytest(proc)
+            raise
     return read_results(results_path), code, time.monotonic() - started
+
+
+def _stop_pytest(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(PYTEST_STOP_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
 
 
 def _external_handshake(
@@ -254,9 +272,32 @@ def _start_ingest(out: Path, port: int) -> IngestProcess:
         raise UsageError(f"the run's ingest did not start: {exc}") from exc
 
 
+class Interrupted(Exception):
+    """SIGTERM reached the run: stop in order, write what was recorded, exit 128 + the signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
 def _run(args: argparse.Namespace) -> int:
-    console = make_console()
+    """The run, with a reaper: whatever ends it, no process it started outlives it."""
     plan = plan_run(args)
+    reaper = Reaper.start()
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _run_marked(args, plan)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        reaper.close()
+
+
+def _run_marked(args: argparse.Namespace, plan: RunPlan) -> int:
+    console = make_console()
     started = time.time()
     run_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(started)) + f"-{plan.profile}"
     out = args.reports / run_id
@@ -264,45 +305,30 @@ def _run(args: argparse.Namespace) -> int:
     results: list[CheckResult] = []
     notes: list[str] = []
     setup_failed = False
+    interrupted: int | None = None
     ingest = _start_ingest(out, args.ingest_port)
     console.print(f"sentry-gate: profile {plan.profile} on {plan.target}; ingest {ingest.url}; report {out}")
     try:
         with IngestClient(ingest.url, token=ingest.control_token) as client:
-            if plan.external:
-                ok, said = _external_handshake(plan, client, args.dsn_key, args.handshake_timeout, console)
-                notes += said
-                setup_failed = not ok
-            if plan.suites and not setup_failed:
-                results, code, took = _run_suites(plan, out, ingest.url, console)
-                failed_without_result = code == 1 and not any(r.verdict is Verdict.FAIL for r in results)
-                if code not in PYTEST_OK or failed_without_result:
-                    results.append(
-                        CheckResult(
-                            "gate.suites.run",
-                            Verdict.FAIL,
-                            f"the suites did not run cleanly (pytest exit {code}); see pytest.log",
-                            {"pytest_exit": code},
-                        )
-                    )
-                if plan.external:
-                    notes.append(
-                        f"external deployment: {len(results)} check(s) ran on {plan.target}; the suites' other"
-                        " checks restart a bundled target with other settings and were skipped (see junit.xml)"
-                    )
-                names = ", ".join(p.name for p in plan.suites)
-                notes.append(f"suites ran: {names} (pytest exit {code}, {took:.0f} s; log: pytest.log, junit.xml)")
-                if took > BUDGET_S[plan.profile]:
-                    notes.append(
-                        f"the suites took {took:.0f} s, over the profile's budget of {BUDGET_S[plan.profile]:.0f} s"
-                    )
+            results, setup_failed = _judge(plan, args, client, out=out, console=console, notes=notes)
             client.flush()
             stats = client.stats()
         notes.append(
             f"the run's ingest accepted {stats['accepted']} and refused {stats['rejected']} requests;"
             " its store is kept in ingest/"
         )
+    except (KeyboardInterrupt, Interrupted) as exc:
+        interrupted = exc.signum if isinstance(exc, Interrupted) else int(signal.SIGINT)
+        results = read_results(out / "results.jsonl")
+        notes.insert(
+            0,
+            f"interrupted by {signal.Signals(interrupted).name} after {time.time() - started:.0f} s: the report"
+            f" holds the {len(results)} check(s) recorded before it; every process the run started was stopped",
+        )
     finally:
-        ingest.stop()
+        ingest.stop(timeout=3.0 if interrupted else 15.0)
+    if not setup_failed and not interrupted and all(r.verdict is Verdict.SKIPPED for r in results):
+        results.append(_judged_nothing(plan, results))
     info = RunInfo(
         run_id=run_id,
         profile=plan.profile,
@@ -318,6 +344,10 @@ def _run(args: argparse.Namespace) -> int:
         setup_error=notes[0] if setup_failed else None,
     )
     path = write_report(args.reports, info, results)
+    if interrupted:
+        console.print(f"sentry-gate: {notes[0]}", style="bold yellow")
+        console.print(f"report: {path}")
+        return 128 + interrupted
     if setup_failed:
         console.print(f"sentry-gate: set-up error: {notes[0]}", style="bold red")
         console.print(f"report: {path}")
@@ -333,3 +363,60 @@ def _run(args: argparse.Namespace) -> int:
     )
     console.print(f"report: {path}")
     return EXIT_CODES[verdict]
+
+
+def _judge(
+    plan: RunPlan,
+    args: argparse.Namespace,
+    client: IngestClient,
+    *,
+    out: Path,
+    console: Console,
+    notes: list[str],
+) -> tuple[list[CheckResult], bool]:
+    """The handshake (external target) and the suites; the results and whether set-up failed."""
+    results: list[CheckResult] = []
+    if plan.external:
+        ok, said = _external_handshake(plan, client, args.dsn_key, args.handshake_timeout, console)
+        notes += said
+        if not ok:
+            return results, True
+    if not plan.suites:
+        return results, False
+    results, code, took = _run_suites(plan, out, client.url, console)
+    failed_without_result = code == 1 and not any(r.verdict is Verdict.FAIL for r in results)
+    if code not in PYTEST_OK or failed_without_result:
+        results.append(
+            CheckResult(
+                "gate.suites.run",
+                Verdict.FAIL,
+                f"the suites did not run cleanly (pytest exit {code}); see pytest.log",
+                {"pytest_exit": code},
+            )
+        )
+    if plan.external:
+        notes.append(
+            f"external deployment: {len(results)} check(s) ran on {plan.target}; the suites' other"
+            " checks restart a bundled target with other settings and were skipped (see junit.xml)"
+        )
+    names = ", ".join(p.name for p in plan.suites)
+    notes.append(f"suites ran: {names} (pytest exit {code}, {took:.0f} s; log: pytest.log, junit.xml)")
+    if took > BUDGET_S[plan.profile]:
+        notes.append(f"the suites took {took:.0f} s, over the profile's budget of {BUDGET_S[plan.profile]:.0f} s")
+    return results, False
+
+
+def _judged_nothing(plan: RunPlan, results: list[CheckResult]) -> CheckResult:
+    """A run whose every check was skipped (or that recorded none) judged nothing: INCONCLUSIVE, never a pass."""
+    why = (
+        "the suites' checks need a bundled target (they restart it with other settings)"
+        if plan.external
+        else "see the skip reasons in junit.xml"
+    )
+    return CheckResult(
+        "gate.run.judged-nothing",
+        Verdict.INCONCLUSIVE,
+        f"the {plan.profile} profile judged nothing on {plan.target}: {len(results)} check(s) recorded,"
+        f" all skipped; {why}",
+        {"recorded": len(results), "suites": [p.name for p in plan.suites], "missing": plan.missing},
+    )

@@ -52,10 +52,10 @@ def test_run_writes_a_report_and_says_which_suites_are_missing(tmp_path: Path) -
             str(tmp_path / "no-suites"),
         ]
     )
-    assert code == 0
+    assert code == 3  # a run that judged nothing is never a pass
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
     assert "suites/production/" in summary
-    assert "No checks ran." in summary
+    assert "gate.run.judged-nothing" in summary
     assert (next((tmp_path / "reports").glob("*/findings.json"))).exists()
 
 

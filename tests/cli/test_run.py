@@ -61,6 +61,7 @@ def _run(tmp_path: Path, verdicts: dict[str, str]) -> tuple[int, str, Path]:
         ({"production": "PASS", "privacy": "FAIL"}, 1),
         ({"production": "PASS", "privacy": "INCONCLUSIVE"}, 3),
         ({"production": "INCONCLUSIVE", "privacy": "FAIL"}, 1),
+        ({"production": "SKIPPED", "privacy": "SKIPPED"}, 3),  # judged nothing: never a pass
     ],
 )
 def test_exit_code_follows_the_verdicts(tmp_path: Path, verdicts: dict[str, str], code: int) -> None:
@@ -73,7 +74,10 @@ def test_exit_code_follows_the_verdicts(tmp_path: Path, verdicts: dict[str, str]
     assert "`suites/release/`" in summary  # named by the profile, absent here: listed, not passed
     assert f"(exit {code})" in summary.split("\n\n", 3)[1]  # the verdict comes first
     findings = json.loads((report / "findings.json").read_text())
-    assert {r["check_id"] for r in findings["results"]} == {f"production.demo.{s}" for s in verdicts}
+    expected = {f"production.demo.{s}" for s in verdicts}
+    if set(verdicts.values()) == {"SKIPPED"}:
+        expected.add("gate.run.judged-nothing")  # said in the report, not a silent pass
+    assert {r["check_id"] for r in findings["results"]} == expected
     assert (report / "junit.xml").exists()
     assert (report / "ingest" / "ingest.sqlite3").exists()
     # Allure: one result per test, the check's result attached as JSON, and the artefact it named.
@@ -117,8 +121,10 @@ def test_options_reach_the_suites(tmp_path: Path) -> None:
     suites = tmp_path / "suites" / "production"
     suites.mkdir(parents=True)
     (suites / "test_env.py").write_text(
-        "def test_env(gate_settings):\n"
+        "from harness.results import CheckResult, Verdict\n"
+        "def test_env(gate_settings, gate_check):\n"
         f"    open({str(tmp_path / 'settings.json')!r}, 'w').write(gate_settings.to_json())\n"
+        "    gate_check(CheckResult('production.demo.settings', Verdict.PASS, 'settings written', {}))\n"
     )
     expect = tmp_path / "mine.yaml"
     expect.write_text((ROOT / "suites" / "production" / "expectations" / "python-api.yaml").read_text())
@@ -145,3 +151,14 @@ def test_options_reach_the_suites(tmp_path: Path) -> None:
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
     assert "environment `staging`" in summary
     assert "release `shop@2.0.0`" in summary
+
+
+def test_a_run_that_judged_nothing_is_inconclusive_and_says_why(tmp_path: Path) -> None:
+    suites = tmp_path / "suites" / "privacy"
+    suites.mkdir(parents=True)
+    (suites / "test_nothing.py").write_text("def test_nothing_to_see():\n    pass\n")
+    result = run_cli(tmp_path, "--profile", "privacy-audit", "--suites", str(tmp_path / "suites"))
+    assert result.returncode == 3, result.stdout + result.stderr
+    summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
+    assert "gate.run.judged-nothing" in summary
+    assert "judged nothing" in summary
