@@ -326,7 +326,7 @@ def _run_marked(args: argparse.Namespace, plan: RunPlan) -> int:
             f" holds the {len(results)} check(s) recorded before it; every process the run started was stopped",
         )
     finally:
-        ingest.stop(timeout=3.0 if interrupted else 15.0)
+        ingest.stop(timeout=2.0 if interrupted else 15.0)
     if not setup_failed and not interrupted and all(r.verdict is Verdict.SKIPPED for r in results):
         results.append(_judged_nothing(plan, results))
     info = RunInfo(

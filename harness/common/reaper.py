@@ -26,8 +26,9 @@ from typing import Final
 __all__ = ["RUN_MARKER", "Reaper", "marked_pids", "sweep"]
 
 RUN_MARKER: Final = "SENTRYGATE_RUN_ID"
-GRACE_S: Final = 5.0
-"""How long a process has between SIGTERM and SIGKILL (an SDK flushing on shutdown needs about 2 s)."""
+GRACE_S: Final = 3.0
+"""How long a process has between SIGTERM and SIGKILL (an SDK flushing on shutdown needs about 2 s). With
+the run's own 4 s for pytest's teardown and 2 s for the ingest, nothing outlives an interrupted run by 10 s."""
 
 
 def marked_pids(run_id: str, *, exclude: frozenset[int] = frozenset()) -> list[int]:
