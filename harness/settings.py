@@ -45,7 +45,7 @@ SETTINGS_VAR: Final = "SENTRY_GATE_SETTINGS"
 
 
 class AppVariables:
-    """Variables the bundled reference apps read (their own contract, DESIGN: Target contract)."""
+    """Variables the bundled reference apps read (their own contract, docs/design.md)."""
 
     VARIANT: Final = "GATE_VARIANT"
     MUTANT: Final = "GATE_MUTANT"

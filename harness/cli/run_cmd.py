@@ -55,7 +55,7 @@ BUDGET_S: dict[str, float] = {
     "load": 600.0,
     "all": 2400.0,
 }
-"""DESIGN.md's time budget per profile: exceeding it is reported; three times it stops the suites."""
+"""docs/design.md's time budget per profile: exceeding it is reported; three times it stops the suites."""
 EXIT_CODES = {Verdict.PASS: 0, Verdict.SKIPPED: 0, Verdict.FAIL: 1, Verdict.INCONCLUSIVE: 3}
 EXIT_SETUP = 2
 SERVER_PROJECT, BROWSER_PROJECT = 2, 3

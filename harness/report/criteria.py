@@ -1,4 +1,4 @@
-"""The seed plan's success criteria and the checks that prove each (DESIGN.md, "What the seed asked for").
+"""The seed plan's success criteria and the checks that prove each (docs/design.md, "What the plan asked for").
 
 Criteria name check-id *patterns*, not lists of ids, so a check added later under a family (say a new
 ``production.sampling.*`` or ``performance.*`` id) counts towards its criterion without an edit here.

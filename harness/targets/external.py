@@ -32,7 +32,7 @@ def is_external(target: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ExternalTarget:
-    """``settings`` are environment variables to set in the deployment (DESIGN: Target contract)."""
+    """``settings`` are environment variables to set in the deployment (docs/design.md: target contract)."""
 
     url: str
     settings: dict[str, str]

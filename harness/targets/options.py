@@ -1,4 +1,4 @@
-"""What a target run is asked to be, and the environment variables that say it (DESIGN: Target contract).
+"""What a target run is asked to be, and the environment variables that say it (docs/design.md: target contract).
 
 Pure data and pure functions: ``TargetOptions`` names the environment (any name Sentry accepts: the gate
 fixes no list), release, variant, mutant, DSNs and fault token; ``target_environment`` turns them into the
