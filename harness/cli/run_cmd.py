@@ -35,6 +35,7 @@ from harness.ingest import IngestClient, IngestProcess, start_ingest
 from harness.production.expectations import ExpectationError, load_expectations
 from harness.recorder import read_results
 from harness.report import RunInfo, write_report
+from harness.report.skips import SkippedTest, skipped_tests
 from harness.results import CheckResult, Verdict, overall_verdict
 from harness.settings import ProductionSettings, Settings, check_environment_name
 from harness.targets.external import describe_external, is_external
@@ -342,6 +343,7 @@ def _run_marked(args: argparse.Namespace, plan: RunPlan) -> int:
         environment=plan.environment,
         release=plan.release,
         setup_error=notes[0] if setup_failed else None,
+        skipped=_skips(out / "junit.xml"),
     )
     path = write_report(args.reports, info, results)
     if interrupted:
@@ -420,3 +422,11 @@ def _judged_nothing(plan: RunPlan, results: list[CheckResult]) -> CheckResult:
         f" all skipped; {why}",
         {"recorded": len(results), "suites": [p.name for p in plan.suites], "missing": plan.missing},
     )
+
+
+def _skips(junit: Path) -> list[SkippedTest]:
+    """The tests pytest skipped, for the report (none when the suites did not get to write junit.xml)."""
+    try:
+        return skipped_tests(junit.read_text(encoding="utf-8"))
+    except OSError:
+        return []

@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.report.criteria import criteria_status
 from harness.report.evidence import figures, mask_evidence
+from harness.report.skips import SkippedTest, group_by_reason
 from harness.results import CheckResult, Verdict, overall_verdict
 
 __all__ = ["RunInfo", "render_summary", "write_report"]
@@ -52,6 +53,8 @@ class RunInfo:
     release: str | None = None
     setup_error: str | None = None
     """Set when the run stopped before its suites (exit 2): the report says why instead of a verdict."""
+    skipped: list[SkippedTest] = field(default_factory=list)
+    """Tests pytest skipped (from junit.xml), each with its reason: listed, never counted as passed."""
 
 
 def _cell(text: str) -> str:
@@ -154,9 +157,21 @@ def render_summary(info: RunInfo, results: list[CheckResult]) -> str:
     lines += _criteria(results)
     lines += _checks(results)
     lines += _findings(results)
+    lines += _skipped(info.skipped)
     if info.notes:
         lines += ["## Notes", "", *[f"- {_cell(n)}" for n in info.notes], ""]
     return "\n".join(lines)
+
+
+def _skipped(skips: list[SkippedTest]) -> list[str]:
+    if not skips:
+        return []
+    lines = [f"## Skipped tests ({len(skips)})", "", "Each did not run, for the reason pytest gave:", ""]
+    for reason, tests in group_by_reason(skips):
+        lines += [f"<details><summary>{len(tests)} test(s): {_cell(reason)}</summary>", ""]
+        lines += [f"- `{_cell(test)}`" for test in tests]
+        lines += ["", "</details>", ""]
+    return lines
 
 
 def findings_json(info: RunInfo, results: list[CheckResult]) -> dict[str, Any]:

@@ -156,9 +156,13 @@ def test_options_reach_the_suites(tmp_path: Path) -> None:
 def test_a_run_that_judged_nothing_is_inconclusive_and_says_why(tmp_path: Path) -> None:
     suites = tmp_path / "suites" / "privacy"
     suites.mkdir(parents=True)
-    (suites / "test_nothing.py").write_text("def test_nothing_to_see():\n    pass\n")
+    (suites / "test_nothing.py").write_text(
+        "import pytest\n\ndef test_nothing_to_see():\n    pytest.skip('needs a thing this run lacks')\n"
+    )
     result = run_cli(tmp_path, "--profile", "privacy-audit", "--suites", str(tmp_path / "suites"))
     assert result.returncode == 3, result.stdout + result.stderr
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
     assert "gate.run.judged-nothing" in summary
     assert "judged nothing" in summary
+    assert "needs a thing this run lacks" in summary  # every skipped test is listed with its reason
+    assert "test_nothing_to_see" in summary
