@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["RUN_MARKER", "Reaper", "marked_pids", "sweep"]
+__all__ = ["RUN_MARKER", "Reaper", "marked_pids", "sweep", "wait_gone"]
 
 RUN_MARKER: Final = "SENTRYGATE_RUN_ID"
 GRACE_S: Final = 3.0
@@ -54,17 +56,41 @@ def _signal_all(pids: list[int], sig: signal.Signals) -> None:
             os.kill(pid, sig)
 
 
-def sweep(run_id: str, *, grace: float = GRACE_S) -> list[int]:
-    """SIGTERM every marked process, wait up to ``grace`` seconds for them to go, SIGKILL the rest.
+def wait_gone(pids: Iterable[int], timeout: float) -> list[int]:
+    """Wait until every process of ``pids`` has exited, or ``timeout`` seconds; the pids still alive.
 
-    Returns the pids that were still there at the start."""
+    A pidfd becomes readable when its process exits, even when the process is not our child, so this waits
+    on the event itself rather than polling ``/proc``."""
+    fds: dict[int, int] = {}
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            fds[os.pidfd_open(pid)] = pid
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    deadline = time.monotonic() + timeout
+    try:
+        while fds and (remaining := deadline - time.monotonic()) > 0:
+            for fd, _ in poller.poll(remaining * 1000):
+                poller.unregister(fd)
+                os.close(fd)
+                del fds[fd]
+        return sorted(fds.values())
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def sweep(run_id: str, *, grace: float = GRACE_S) -> list[int]:
+    """SIGTERM every marked process, wait up to ``grace`` seconds for them to exit, SIGKILL what is still
+    marked then (a process started meanwhile included).
+
+    Returns the pids that were there at the start."""
     me = frozenset({os.getpid()})
     first = marked_pids(run_id, exclude=me)
     _signal_all(first, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while (left := marked_pids(run_id, exclude=me)) and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling /proc with a deadline: there is no event for "another session's process exited"
-    _signal_all(left, signal.SIGKILL)
+    wait_gone(first, grace)
+    _signal_all(marked_pids(run_id, exclude=me), signal.SIGKILL)
     return first
 
 
