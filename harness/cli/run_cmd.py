@@ -18,6 +18,7 @@ form and read back by the ``gate_settings`` fixture.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import subprocess
@@ -37,7 +38,7 @@ from harness.recorder import read_results
 from harness.report import RunInfo, write_report
 from harness.report.skips import SkippedTest, skipped_tests
 from harness.results import CheckResult, Verdict, overall_verdict
-from harness.settings import ProductionSettings, Settings, check_environment_name
+from harness.settings import Settings, check_environment_name
 from harness.targets.external import describe_external, is_external
 from harness.targets.launcher import BUNDLED_TARGETS
 from harness.targets.options import TargetOptions
@@ -107,14 +108,23 @@ class RunPlan:
     """A run's validated arguments: everything that can be wrong is found before anything starts."""
 
     profile: str
-    target: str
-    external: bool
     environment: str | None
-    release: str | None
-    expect: Path | None
+    """The environment ``--environment`` asked for (None: every one the expectation file names)."""
     suites: list[Path]
     missing: list[str]
     settings: Settings = field(default_factory=Settings)
+
+    @property
+    def target(self) -> str:
+        return self.settings.target or ""
+
+    @property
+    def external(self) -> bool:
+        return self.settings.external
+
+    @property
+    def release(self) -> str | None:
+        return self.settings.release
 
 
 def plan_run(args: argparse.Namespace) -> RunPlan:
@@ -143,15 +153,12 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         release=args.release or None,
         expect=args.expect.resolve() if args.expect is not None else None,
     )
-    if args.environment:  # the production suite's own narrowing
-        settings = settings.replace(production=ProductionSettings(environments=(args.environment,)))
+    if args.environment:  # the production suite's own narrowing; its other settings stay as they were
+        production = dataclasses.replace(settings.production, environments=(args.environment,))
+        settings = settings.replace(production=production)
     return RunPlan(
         profile=args.profile,
-        target=target,
-        external=external,
         environment=args.environment,
-        release=args.release,
-        expect=args.expect,
         suites=[args.suites / s for s in found],
         missing=[s for s in wanted if s not in found],
         settings=settings,

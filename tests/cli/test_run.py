@@ -117,7 +117,8 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> N
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
 
 
-def test_options_reach_the_suites(tmp_path: Path) -> None:
+def test_options_reach_the_suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATE_DELIVERY_ERRORS", "7")  # a developer's own knob survives --environment
     suites = tmp_path / "suites" / "production"
     suites.mkdir(parents=True)
     (suites / "test_env.py").write_text(
@@ -146,6 +147,7 @@ def test_options_reach_the_suites(tmp_path: Path) -> None:
     assert settings.target == "bundled:python-api"
     assert settings.environment == "staging"
     assert settings.production.environments == ("staging",)  # the production suite's narrowing
+    assert settings.production.delivery_errors == 7
     assert settings.release == "shop@2.0.0"
     assert settings.expect == expect.resolve()
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
