@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Final, TypeVar
 
 from playwright.async_api import Browser as AsyncBrowser
@@ -23,17 +24,23 @@ from harness.common.prerequisites import unavailable
 from harness.settings import Settings
 
 __all__ = [
-    "CHROMIUM",
     "CHROMIUM_ARGS",
     "async_chromium",
     "chromium",
     "chromium_for_tests",
     "chromium_missing",
+    "chromium_path",
     "in_fresh_pages",
     "require_chromium",
 ]
 
-CHROMIUM: Final = Settings.from_environ().chromium
+
+def chromium_path() -> Path:
+    """The browser to launch: the settings' ``chromium`` (Debian's ``/usr/bin/chromium`` by default), read when
+    a browser is wanted, not when this module is imported."""
+    return Settings.from_environ().chromium
+
+
 T = TypeVar("T")
 
 CHROMIUM_ARGS: Final = (
@@ -48,9 +55,10 @@ CHROMIUM_ARGS: Final = (
 
 def chromium_missing() -> str | None:
     """Why Chromium cannot be launched here, or None."""
-    if CHROMIUM.exists():
+    path = chromium_path()
+    if path.exists():
         return None
-    return f"{CHROMIUM} is missing (Debian's chromium package)"
+    return f"{path} is missing (Debian's chromium package)"
 
 
 def require_chromium() -> None:
@@ -63,7 +71,9 @@ def require_chromium() -> None:
 def chromium(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
     """A headless Debian Chromium (a Playwright ``Browser``) with `CHROMIUM_ARGS` and ``extra_args``, closed on exit."""
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *extra_args])
+        browser = pw.chromium.launch(
+            executable_path=str(chromium_path()), headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+        )
         try:
             yield browser
         finally:
@@ -75,7 +85,7 @@ async def async_chromium(extra_args: Sequence[str] = ()) -> AsyncIterator[AsyncB
     """`chromium` for asyncio code (many pages side by side): an async Playwright ``Browser``, closed on exit."""
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+            executable_path=str(chromium_path()), headless=True, args=[*CHROMIUM_ARGS, *extra_args]
         )
         try:
             yield browser

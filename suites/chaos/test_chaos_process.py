@@ -44,12 +44,16 @@ def test_pending_events_are_delivered_on_sigterm(fresh_rig: ChaosRig, gate_check
 
 
 def test_memory_stays_bounded_during_an_outage(
-    sentry_ingest: IngestClient, chaos_runner: ChaosRunner, tmp_path: Path, gate_check: CheckRecorder
+    sentry_ingest: IngestClient,
+    chaos_runner: ChaosRunner,
+    tmp_path: Path,
+    gate_check: CheckRecorder,
+    gate_settings: Settings,
 ) -> None:
     """Both targets' outages run side by side (one minute of wall time, not two): RSS growth is a property
     of each process, and each has its own Sentry proxy and load."""
-    mutant = Settings.from_environ().self_test.mutant
-    wanted = selected_targets()
+    mutant = gate_settings.self_test.mutant
+    wanted = selected_targets(gate_settings)
     names = [n for n in wanted if BUNDLED_TARGETS[n].missing() is None]
     if len(names) < len(wanted) and (not names or prerequisites_required()):
         # Locally the targets that can run do; under CI a missing one fails the test.

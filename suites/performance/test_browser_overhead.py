@@ -37,8 +37,9 @@ from harness.targets.target import Target
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROUNDS = Settings.from_environ().load.browser_rounds
-THROTTLE = Settings.from_environ().load.browser_throttle
+LOAD = Settings.from_environ().load
+ROUNDS = LOAD.browser_rounds
+THROTTLE = LOAD.browser_throttle
 LABELS = {"sdk": "SDK only", "replay": "SDK + Replay"}
 
 

@@ -151,7 +151,9 @@ def test_privacy_browser_store(replay: Recorded, gate_check: CheckRecorder) -> N
 
 
 @pytest.fixture(scope="module")
-def pictures(recorded: dict[str, Recorded], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def pictures(
+    recorded: dict[str, Recorded], tmp_path_factory: pytest.TempPathFactory, gate_settings: Settings
+) -> dict[str, Path]:
     """What a Sentry user would see of the login form: rrweb's player draws each redacted replay (every
     canary replaced by its ``⟦label⟧``) at the last keystroke, in one Chromium. Saved as ``<variant>.png``
     with a sidecar ``<variant>.json`` naming the labels seen in input values (labels only, never values)."""
@@ -161,7 +163,7 @@ def pictures(recorded: dict[str, Recorded], tmp_path_factory: pytest.TempPathFac
     missing = player_missing()
     if missing:
         unavailable(missing)
-    out_dir = Settings.from_environ().self_test.replay_png_dir or tmp_path_factory.mktemp("replay-png")
+    out_dir = gate_settings.self_test.replay_png_dir or tmp_path_factory.mktemp("replay-png")
     out: dict[str, Path] = {}
     with chromium() as browser:
         for variant, replay in recorded.items():
