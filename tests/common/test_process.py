@@ -122,8 +122,9 @@ def test_an_interrupted_start_stops_the_child(tmp_path: Path) -> None:
         pids.append(process.pid)
         raise KeyboardInterrupt
 
+    idle = "import time; print('up', flush=True); time.sleep(30)"  # sleep-ok: a child idling until it is stopped
     with pytest.raises(KeyboardInterrupt):
-        _python(tmp_path, "interrupted", "import time; print('up', flush=True); time.sleep(30)", ready=interrupted)
+        _python(tmp_path, "interrupted", idle, ready=interrupted)
     assert pids, "the child never came up, so the test proved nothing"
     assert _gone(pids[0])
 
