@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/production_repeat.py [--runs 10] [--timeout 900] [--json out.json] [-- PYTEST ARGS]
 
-Each run is ``pytest suites/production -q -s -p no:cacheprovider`` in a subprocess (a session of its own,
+Each run is ``pytest harness/suites/production -q -s -p no:cacheprovider`` in a subprocess (a session of its own,
 its own ingest), with no self-test mutant set. The suite prints one ``<check id>: <verdict>: <summary>``
 line per check; this script tallies them per check id over the runs, with each run's wall time, pytest
 outcome counts and the load average before and after.
@@ -31,7 +31,7 @@ from typing import Any
 from harness.settings import SETTINGS_VAR, VARIABLES
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITE = ROOT / "suites" / "production"
+SUITE = ROOT / "harness" / "suites" / "production"
 RATE_CHECKS = (
     "production.sampling.server-traces-rate",
     "production.sampling.browser-traces-rate",

@@ -57,7 +57,7 @@ class AppVariables:
 
 
 class LocustVariables:
-    """What the load runner hands each Locust process (``loadtests/locustfile.py`` reads them)."""
+    """What the load runner hands each Locust process (``harness/loadtests/locustfile.py`` reads them)."""
 
     PLAN: Final = "GATE_LOAD_PLAN"
     WORKER_INDEX: Final = "GATE_LOAD_WORKER_INDEX"

@@ -1,8 +1,8 @@
 """docs/checks.md documents exactly the check ids the code can emit.
 
-Ids are found by reading the code, not by importing it: every string literal in ``suites/`` and
-``harness/`` shaped like a check id of a suite area (``production.…``, ``privacy.…``, ``release.…``,
-``chaos.…``, ``performance.…``), and any literal handed to ``CheckResult(...)`` as its id (which is how
+Ids are found by reading the code, not by importing it: every string literal in ``harness/`` (its
+suites in ``harness/suites/`` included) shaped like a check id of a suite area (``production.…``, ``privacy.…``,
+``release.…``, ``chaos.…``, ``performance.…``), and any literal handed to ``CheckResult(...)`` as its id (which is how
 the gate's own ``gate.…`` ids are found). ``harness/report/`` is skipped: its criteria name id *patterns*.
 A failure lists the ids to add or remove, so a new check's row is one copy away.
 """
@@ -34,18 +34,17 @@ def _result_id_literals(tree: ast.AST) -> set[str]:
 def code_check_ids() -> dict[str, set[str]]:
     """Every check id in the code, with the files that name it."""
     ids: dict[str, set[str]] = {}
-    for base in ("suites", "harness"):
-        for path in sorted((ROOT / base).rglob("*.py")):
-            if path.is_relative_to(ROOT / "harness" / "report"):
-                continue
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            literals = {
-                n.value
-                for n in ast.walk(tree)
-                if isinstance(n, ast.Constant) and isinstance(n.value, str) and _AREA_ID.match(n.value)
-            }
-            for check_id in literals | _result_id_literals(tree):
-                ids.setdefault(check_id, set()).add(str(path.relative_to(ROOT)))
+    for path in sorted((ROOT / "harness").rglob("*.py")):
+        if path.is_relative_to(ROOT / "harness" / "report"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        literals = {
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and _AREA_ID.match(n.value)
+        }
+        for check_id in literals | _result_id_literals(tree):
+            ids.setdefault(check_id, set()).add(str(path.relative_to(ROOT)))
     return ids
 
 

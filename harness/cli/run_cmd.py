@@ -1,7 +1,7 @@
 """``sentry-gate run``: start what a profile needs, run its suites, write the report.
 
-The suites are pytest modules under ``suites/<name>/``; each check hands its `CheckResult` to the
-``gate_check`` fixture, which records it (``--gate-results``). The run starts one ingest for the
+The suites are pytest modules under ``harness/suites/<name>/`` (in the package); each check hands its
+`CheckResult` to the ``gate_check`` fixture, which records it (``--gate-results``). The run starts one ingest for the
 whole profile, points the suites at it (``--gate-ingest-url``) and keeps its store beside the
 report, so what the SDKs sent during the run can be audited afterwards. Suites the profile names
 but this build lacks are listed as missing, never silently passed.
@@ -68,6 +68,8 @@ PYTEST_STOP_S = 4.0
 killed; the reaper then has ``GRACE_S`` for anything left, so nothing outlives the run by 10 s."""
 PYTEST_OK = (0, 1, 5)
 """pytest's own exit codes that mean the suites ran (5: nothing collected)."""
+SUITES_DIR = Path(__file__).resolve().parents[1] / "suites"
+"""The suites shipped in the package (``harness/suites``): found the same way in a checkout and in a wheel."""
 
 
 def register(sub: Any) -> None:
@@ -85,7 +87,9 @@ def register(sub: Any) -> None:
         " file names; production for an external target)",
     )
     run.add_argument("--release", default=None, help="the release the deployment should report")
-    run.add_argument("--expect", type=Path, default=None, help="expectation YAML (see suites/production/expectations)")
+    run.add_argument(
+        "--expect", type=Path, default=None, help="expectation YAML (see harness/suites/production/expectations)"
+    )
     run.add_argument(
         "--handshake-timeout",
         type=float,
@@ -99,7 +103,9 @@ def register(sub: Any) -> None:
         help="public key for the external deployment's DSNs, so they stay the same across runs (32 hex digits)",
     )
     run.add_argument("--reports", type=Path, default=Path("reports"), help="where reports/<run id>/ goes")
-    run.add_argument("--suites", type=Path, default=Path("suites"), help="the suites folder")
+    run.add_argument(
+        "--suites", type=Path, default=SUITES_DIR, help="the suites folder (default: the installed harness/suites)"
+    )
     run.set_defaults(handler=_run)
 
 

@@ -26,7 +26,8 @@ from harness.settings import AppVariables, LocustVariables
 
 __all__ = ["LOCUSTFILE", "LocustRunError", "locust_argv", "run_locust"]
 
-LOCUSTFILE: Final = Path(__file__).resolve().parents[2] / "loadtests" / "locustfile.py"
+# Shipped inside the package (harness/loadtests/), so an installed gate finds it without a source checkout.
+LOCUSTFILE: Final = Path(__file__).resolve().parents[1] / "loadtests" / "locustfile.py"
 STARTUP_ALLOWANCE_S: Final = 20.0  # gevent + locust import on a loaded 2-core machine
 
 

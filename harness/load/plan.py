@@ -4,7 +4,7 @@ Pure data and pure functions. Blocks are interleaved ABBA BAAB … so a slow dri
 (another job starting, the host's CPU slowing) hits both arms alike, and each A/B pair sits next to
 each other in time: the pair is the unit the statistics resample. Warm-up blocks come first, one per
 arm, and are never analysed (JIT, connection pools and the SDK's first envelopes settle there).
-The plan is written as JSON for ``loadtests/locustfile.py``, which runs in its own process.
+The plan is written as JSON for ``harness/loadtests/locustfile.py``, which runs in its own process.
 """
 
 from __future__ import annotations

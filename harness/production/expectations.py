@@ -1,6 +1,6 @@
 """The expectation file: what a target's Sentry configuration should be, per environment (YAML).
 
-A user states what their set-up promises (``suites/production/expectations/<target>.yaml``) and the
+A user states what their set-up promises (``harness/suites/production/expectations/<target>.yaml``) and the
 production checks measure it. Loading validates every value, so a typo is an error, not a silent
 default.
 """

@@ -151,7 +151,7 @@ def render_summary(info: RunInfo, results: list[CheckResult]) -> str:
             "",
             "This profile asks for suites that do not exist in this build, so they were not run:",
             "",
-            *[f"- `suites/{name}/`" for name in info.suites_missing],
+            *[f"- `harness/suites/{name}/`" for name in info.suites_missing],
             "",
         ]
     lines += _criteria(results)

@@ -54,7 +54,7 @@ def test_run_writes_a_report_and_says_which_suites_are_missing(tmp_path: Path) -
     )
     assert code == 3  # a run that judged nothing is never a pass
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
-    assert "suites/production/" in summary
+    assert "harness/suites/production/" in summary
     assert "gate.run.judged-nothing" in summary
     assert (next((tmp_path / "reports").glob("*/findings.json"))).exists()
 

@@ -121,7 +121,7 @@ def test_the_real_suites_check_only_what_an_external_deployment_sent(tmp_path: P
         browser_dsn=f"http://{KEY}@127.0.0.1:{port}/{BROWSER_PROJECT}",
         extra_env={"SENTRY_TRACES_SAMPLE_RATE": "1.0"},
     )
-    suites = Path(__file__).resolve().parents[2] / "suites"
+    suites = Path(__file__).resolve().parents[2] / "harness" / "suites"
     with running_target("python-api", options, tmp_path / "target") as target:
         result = _run(
             tmp_path, target.url, port, "60", "--environment", "production", "--release", release, suites_dir=suites

@@ -71,7 +71,7 @@ def test_exit_code_follows_the_verdicts(tmp_path: Path, verdicts: dict[str, str]
     for suite in verdicts:
         assert f"`production.demo.{suite}`" in summary
     assert "value=42" in summary  # the figures, not only the verdict
-    assert "`suites/release/`" in summary  # named by the profile, absent here: listed, not passed
+    assert "`harness/suites/release/`" in summary  # named by the profile, absent here: listed, not passed
     assert f"(exit {code})" in summary.split("\n\n", 3)[1]  # the verdict comes first
     findings = json.loads((report / "findings.json").read_text())
     expected = {f"production.demo.{s}" for s in verdicts}
@@ -128,7 +128,7 @@ def test_options_reach_the_suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "    gate_check(CheckResult('production.demo.settings', Verdict.PASS, 'settings written', {}))\n"
     )
     expect = tmp_path / "mine.yaml"
-    expect.write_text((ROOT / "suites" / "production" / "expectations" / "python-api.yaml").read_text())
+    expect.write_text((ROOT / "harness" / "suites" / "production" / "expectations" / "python-api.yaml").read_text())
     result = run_cli(
         tmp_path,
         "--suites",

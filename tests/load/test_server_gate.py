@@ -1,6 +1,6 @@
 """The server-side gate against real targets under real Locust: the mutant must FAIL, A/A must not.
 
-Short blocks (these are self-tests; the full-size run is ``suites/performance``). Every verdict asserted
+Short blocks (these are self-tests; the full-size run is ``harness/suites/performance``). Every verdict asserted
 here is for an effect at least three resolutions (interval half-widths) away from the threshold it is
 judged against, on any CPU, so a correct build fails these tests only by a many-sigma accident; how
 often the gate decides a *small* effect near the 2% budget is a benchmark's question

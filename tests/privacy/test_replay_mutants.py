@@ -1,4 +1,4 @@
-"""Self-tests of ``suites/privacy/test_privacy_replay.py`` in Chromium: the hardened page passes every replay
+"""Self-tests of ``harness/suites/privacy/test_privacy_replay.py`` in Chromium: the hardened page passes every replay
 check (with its positive controls, so no INCONCLUSIVE); each replay mutant of ``targets/MUTANTS.md`` fails
 the check listed for it, naming the check id and the count of findings. Also: nothing the gate wrote in
 that run (its output, its results file) holds any planted canary, in any encoding the scanner knows."""
@@ -22,7 +22,7 @@ from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.node, pytest.mark.slow]
 
-SUITE = Path(__file__).resolve().parents[2] / "suites" / "privacy" / "test_privacy_replay.py"
+SUITE = Path(__file__).resolve().parents[2] / "harness" / "suites" / "privacy" / "test_privacy_replay.py"
 CHECKS = {
     "privacy.replay.input-masking": "test_privacy_replay_input_masking",
     "privacy.replay.text-masking": "test_privacy_replay_text_masking",

@@ -1,4 +1,4 @@
-"""Self-tests of ``suites/privacy`` against both bundled servers: each server-side privacy mutant (and the
+"""Self-tests of ``harness/suites/privacy`` against both bundled servers: each server-side privacy mutant (and the
 exposure mutants the suite also checks) fails the check listed for it, naming the check id and the
 measured count; the hardened targets pass every check, except the one real finding the Python twin has
 (``X-Session-Token`` kept, see docs/privacy.md), which is asserted as it is so a fix shows up here.
@@ -23,7 +23,7 @@ from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]
 
-SUITE = Path(__file__).resolve().parents[2] / "suites" / "privacy" / "test_privacy_server.py"
+SUITE = Path(__file__).resolve().parents[2] / "harness" / "suites" / "privacy" / "test_privacy_server.py"
 SERVERS = ("express-vue", "python-api")
 CHECKS = {
     "privacy.server.headers": "test_privacy_server_headers",

@@ -14,7 +14,7 @@ from harness.production.expectations import ExpectationError, load_expectations,
 from harness.production.items import discarded, marked_items, root_traces
 from harness.results import Verdict
 
-SUITE_EXPECTATIONS = Path(__file__).resolve().parents[2] / "suites" / "production" / "expectations"
+SUITE_EXPECTATIONS = Path(__file__).resolve().parents[2] / "harness" / "suites" / "production" / "expectations"
 
 
 def item(type: str, payload: dict[str, Any], trace: dict[str, Any] | None = None, n: int = 1) -> StoredItem:

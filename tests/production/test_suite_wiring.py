@@ -14,7 +14,7 @@ from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.slow]
 
-SUITE = Path(__file__).resolve().parents[2] / "suites" / "production" / "test_production.py"
+SUITE = Path(__file__).resolve().parents[2] / "harness" / "suites" / "production" / "test_production.py"
 
 
 @pytest.mark.parametrize(

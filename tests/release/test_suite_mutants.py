@@ -1,4 +1,4 @@
-"""Self-tests of ``suites/release`` against the bundled target: the hardened target passes every release
+"""Self-tests of ``harness/suites/release`` against the bundled target: the hardened target passes every release
 check; each release mutant of ``targets/MUTANTS.md`` fails the check listed for it, and the failure names
 the check id and the measured value. The suite runs in a subprocess (its own pytest session) against this
 session's ingest."""
@@ -18,7 +18,7 @@ from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.node, pytest.mark.slow]
 
-SUITE = Path(__file__).resolve().parents[2] / "suites" / "release" / "test_release.py"
+SUITE = Path(__file__).resolve().parents[2] / "harness" / "suites" / "release" / "test_release.py"
 
 # mutant → (the suite's tests to run for it, by full name: a param id such as maps_not_uploaded
 # holds words a short -k would match; lines that must appear in the failure output)

@@ -7,16 +7,18 @@ from harness.report.skips import SkippedTest, group_by_reason, skipped_tests
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="4" skipped="3">
-  <testcase classname="suites.production.test_production" name="test_kill_switch[python-api]" time="0.1">
-    <skipped type="pytest.skip" message="needs a bundled target">suites/conftest.py:1: needs a bundled target</skipped>
+  <testcase classname="harness.suites.production.test_production" name="test_kill_switch[python-api]" time="0.1">
+    <skipped type="pytest.skip" message="needs a bundled target">harness/suites/conftest.py:1: needs a bundled
+    target</skipped>
   </testcase>
-  <testcase classname="suites.production.test_production" name="test_filters[python-api]" time="0.1">
-    <skipped type="pytest.skip" message="needs a bundled target">suites/conftest.py:1: needs a bundled target</skipped>
+  <testcase classname="harness.suites.production.test_production" name="test_filters[python-api]" time="0.1">
+    <skipped type="pytest.skip" message="needs a bundled target">harness/suites/conftest.py:1: needs a bundled
+    target</skipped>
   </testcase>
-  <testcase classname="suites.release.test_release" name="test_cli" time="0.1">
+  <testcase classname="harness.suites.release.test_release" name="test_cli" time="0.1">
     <skipped type="pytest.skip" message="Skipped: no sentry-cli found">x</skipped>
   </testcase>
-  <testcase classname="suites.release.test_release" name="test_ran" time="0.1"/>
+  <testcase classname="harness.suites.release.test_release" name="test_ran" time="0.1"/>
 </testsuite></testsuites>
 """
 
@@ -24,7 +26,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 def test_every_skip_is_read_with_its_reason() -> None:
     skips = skipped_tests(JUNIT)
     assert [s.reason for s in skips] == ["needs a bundled target", "needs a bundled target", "no sentry-cli found"]
-    assert skips[2].test == "suites.release.test_release::test_cli"
+    assert skips[2].test == "harness.suites.release.test_release::test_cli"
 
 
 def test_a_broken_file_is_no_skips_not_a_crash() -> None:

@@ -34,10 +34,11 @@ from harness.release.sentry_cli import CliTarget
 from harness.settings import Settings
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE
+from harness.targets.paths import TARGETS_DIR
 from harness.targets.target import Target
 from harness.webapi import WebApiClient
 
-CLIENT = Path(__file__).resolve().parents[2] / "targets" / "express_vue" / "client"
+CLIENT = TARGETS_DIR / "express_vue" / "client"
 BUILD_MUTANTS = ("maps-referenced", "no-debug-ids")
 ENVIRONMENT = "production"
 # How each throw site of the Vue client is triggered, and the text its event's message carries.
