@@ -93,7 +93,8 @@ class LoadSettings:
 class ProductionSettings:
     """The production suite's environments and the sizes of its delivery runs."""
 
-    environments: tuple[str, ...] = ("production", "staging", "development")
+    environments: tuple[str, ...] = ()
+    """Empty: every environment the target file declares."""
     browser_rate_targets: tuple[str, ...] | None = None
     delivery_errors: int = 2000
     browser_delivery_errors: int = 200
@@ -118,13 +119,15 @@ class SelfTestSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything a run is asked to be. ``target`` is ``bundled:<name>`` or a deployment's URL."""
+    """Everything a run is asked to be. ``target`` is what the user named (``bundled:<name>``, a target
+    file, or a deployment's URL); ``target_file`` the file describing it and ``target_name`` its name."""
 
     target: str | None = None
+    target_file: Path | None = None
+    target_name: str | None = None
     targets: tuple[str, ...] | None = None
     environment: str | None = None
     release: str | None = None
-    expect: Path | None = None
     server_project: int | None = None
     browser_project: int | None = None
     ingest_url: str | None = None
@@ -142,8 +145,8 @@ class Settings:
 
     @property
     def external(self) -> bool:
-        """True when the run names a deployment's URL rather than a bundled target."""
-        return bool(self.target) and not str(self.target).startswith("bundled:")
+        """True when the app runs where the gate cannot restart it: a URL, or a file that gives only one."""
+        return bool(self.target) and str(self.target).startswith(("http://", "https://"))
 
     def bundled_targets(self, every: tuple[str, ...], specific: tuple[str, ...] | None = None) -> list[str]:
         """Which bundled targets a suite runs: ``specific`` (a suite's own list), else ``targets``, else the
@@ -152,7 +155,9 @@ class Settings:
         chosen = specific or self.targets
         if chosen:
             return list(chosen)
-        if self.target and not self.external:
+        if self.target_name and not self.external:
+            return [self.target_name]
+        if self.target and str(self.target).startswith("bundled:"):
             return [self.target.removeprefix("bundled:")]
         return list(every)
 
@@ -214,10 +219,11 @@ def _environments(raw: str) -> tuple[str, ...]:
 
 VARIABLES: Final[dict[str, tuple[tuple[str, ...], Callable[[str], Any]]]] = {
     "SENTRY_GATE_TARGET": (("target",), str),
+    "SENTRY_GATE_TARGET_FILE": (("target_file",), Path),
+    "SENTRY_GATE_TARGET_NAME": (("target_name",), str),
     "GATE_TARGETS": (("targets",), _names),
     "SENTRY_GATE_ENVIRONMENT": (("environment",), check_environment_name),
     "SENTRY_GATE_RELEASE": (("release",), str),
-    "SENTRY_GATE_EXPECT": (("expect",), Path),
     "SENTRY_GATE_SERVER_PROJECT": (("server_project",), int),
     "SENTRY_GATE_BROWSER_PROJECT": (("browser_project",), int),
     "SENTRY_GATE_INGEST_URL": (("ingest_url",), str),

@@ -30,17 +30,18 @@ from typing import Any
 
 from harness.cli.console import Console, make_console, progress
 from harness.cli.handshake import wait_for_deployment
+from harness.cli.preflight import preflight
+from harness.cli.target_arg import resolve_target
 from harness.common.reaper import Reaper
 from harness.errors import UsageError
 from harness.ingest import IngestClient, IngestProcess, start_ingest
-from harness.production.expectations import ExpectationError, load_expectations
 from harness.recorder import read_results
 from harness.report import RunInfo, write_report
 from harness.report.skips import SkippedTest, skipped_tests
 from harness.results import CheckResult, Verdict, overall_verdict
 from harness.settings import Settings, check_environment_name
-from harness.targets.external import describe_external, is_external
-from harness.targets.launcher import BUNDLED_TARGETS
+from harness.targetfile import load_target_file
+from harness.targets.external import describe_external
 from harness.targets.options import TargetOptions
 
 PROFILES: dict[str, list[str]] = {
@@ -77,8 +78,9 @@ def register(sub: Any) -> None:
     run.add_argument("--profile", choices=sorted(PROFILES), default="pre-release")
     run.add_argument(
         "--target",
-        default="bundled:express-vue",
-        help="bundled:express-vue, bundled:python-api, or the http(s) URL of a deployment",
+        default=None,
+        help="a target file (default: ./sentry-gate.toml), bundled:express-vue, bundled:python-api, or the"
+        " http(s) URL of a deployment",
     )
     run.add_argument(
         "--environment",
@@ -87,9 +89,6 @@ def register(sub: Any) -> None:
         " file names; production for an external target)",
     )
     run.add_argument("--release", default=None, help="the release the deployment should report")
-    run.add_argument(
-        "--expect", type=Path, default=None, help="expectation YAML (see harness/suites/production/expectations)"
-    )
     run.add_argument(
         "--handshake-timeout",
         type=float,
@@ -134,16 +133,8 @@ class RunPlan:
 
 
 def plan_run(args: argparse.Namespace) -> RunPlan:
-    """Validate the arguments (`UsageError` → exit 2) and find the profile's suites."""
-    target: str = args.target
-    external = is_external(target)
-    if not external and target.removeprefix("bundled:") not in BUNDLED_TARGETS:
-        known = ", ".join(f"bundled:{n}" for n in BUNDLED_TARGETS)
-        raise UsageError(f"--target {target!r} is not one of {known}, nor an http(s) URL")
-    if external:
-        describe_external(target, TargetOptions(server_dsn="x", browser_dsn="x"))  # validates the URL
-    if args.expect is not None:
-        _check_expectations(args.expect)
+    """Validate the arguments and the target file (`UsageError` → exit 2) and find the profile's suites."""
+    resolved = resolve_target(args.target)
     if args.handshake_timeout <= 0:
         raise UsageError("--handshake-timeout must be positive")
     if args.environment is not None:
@@ -151,13 +142,20 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
             check_environment_name(args.environment)
         except UsageError as exc:
             raise UsageError(f"--environment: {exc}") from exc
+        declared = resolved.described.model.environments if resolved.described else {}
+        if declared and args.environment not in declared:
+            raise UsageError(
+                f"--environment {args.environment!r} is not declared in {resolved.label}"
+                f" (it declares {', '.join(declared)})"
+            )
     wanted = PROFILES[args.profile]
     found = [s for s in wanted if any((args.suites / s).glob("test_*.py"))]
     settings = Settings.from_environ().replace(
-        target=target,
+        target=resolved.url or resolved.label,
+        target_file=resolved.described.path if resolved.described else None,
+        target_name=resolved.name,
         environment=args.environment,
         release=args.release or None,
-        expect=args.expect.resolve() if args.expect is not None else None,
     )
     if args.environment:  # the production suite's own narrowing; its other settings stay as they were
         production = dataclasses.replace(settings.production, environments=(args.environment,))
@@ -169,16 +167,6 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         missing=[s for s in wanted if s not in found],
         settings=settings,
     )
-
-
-def _check_expectations(path: Path) -> None:
-    """A broken expectation file is a usage error now, not a crash in the middle of the suites."""
-    if not path.is_file():
-        raise UsageError(f"--expect {path}: no such file")
-    try:
-        load_expectations(path)
-    except ExpectationError as exc:
-        raise UsageError(f"--expect {path}: {exc}") from exc
 
 
 def pytest_command(paths: list[Path], out: Path, ingest_url: str) -> list[str]:
@@ -391,6 +379,13 @@ def _judge(
 ) -> tuple[list[CheckResult], bool]:
     """The handshake (external target) and the suites; the results and whether set-up failed."""
     results: list[CheckResult] = []
+    described = plan.settings.target_file
+    if not plan.external and described is not None and plan.suites:
+        try:
+            notes.append(preflight(load_target_file(described), out / "target"))
+        except UsageError as exc:
+            notes.insert(0, str(exc))
+            return results, True
     if plan.external:
         ok, said = _external_handshake(plan, client, args.dsn_key, args.handshake_timeout, console)
         notes += said

@@ -213,10 +213,10 @@ class ManagedProcess:
             with contextlib.suppress(ProcessLookupError):
                 self.popen.send_signal(sig)
 
-    def terminate(self) -> None:
-        """SIGTERM to the process group (the graceful path), without waiting."""
+    def terminate(self, sig: int = signal.SIGTERM) -> None:
+        """``sig`` (SIGTERM unless the process asks for another) to the process group, without waiting."""
         if self.running:
-            self._signal_group(signal.SIGTERM)
+            self._signal_group(sig)
 
     def kill(self) -> None:
         """SIGKILL to the process group, without waiting."""
@@ -226,11 +226,11 @@ class ManagedProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, sig)
 
-    def stop(self, timeout: float = 10.0) -> int:
-        """SIGTERM to the group, wait up to ``timeout`` s, then SIGKILL; returns the exit code. Whatever is
+    def stop(self, timeout: float = 10.0, *, sig: int = signal.SIGTERM) -> int:
+        """``sig`` to the group, wait up to ``timeout`` s, then SIGKILL; returns the exit code. Whatever is
         left of the group is killed even after a clean exit. Safe to call twice."""
         try:
-            self.terminate()
+            self.terminate(sig)
             try:
                 code = self.popen.wait(timeout)
             except subprocess.TimeoutExpired:

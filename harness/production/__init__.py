@@ -4,7 +4,7 @@ Pure functions over stored items and dicts; the one module that talks to a targe
 by the suites and self-tests, never on import.
 """
 
-from harness.production.expectations import EnvironmentExpectation, Expectations, load_expectations
+from harness.production.expectations import EnvironmentExpectation, Expectations, expectations_from
 from harness.production.items import (
     discarded,
     marked_items,
@@ -16,7 +16,7 @@ __all__ = [
     "EnvironmentExpectation",
     "Expectations",
     "discarded",
-    "load_expectations",
+    "expectations_from",
     "marked_items",
     "root_traces",
     "tags_of",

@@ -1,20 +1,22 @@
-"""The targets the gate runs against: the bundled reference servers, or an external deployment.
+"""The targets the gate runs against: any app a target file describes (the bundled reference apps
+included), or an external deployment.
 
-``start_target``/``running_target`` start ``express-vue`` or ``python-api`` (plus a fake Spotify) on
-free loopback ports and wait until healthy; ``describe_external`` says how to point a deployment at the
-gate. Suites use the ``target`` fixture from ``harness.targets.fixtures``.
+``lifecycle`` builds, starts and stops what a file describes; ``start_target``/``running_target`` start
+a bundled app through its own file; ``describe_external`` says how to point a deployment at the gate.
+Suites use the ``target`` fixture from ``harness.targets.fixtures``.
 """
 
 from harness.targets.external import ExternalTarget, describe_external, external_target, is_external
 from harness.targets.launcher import (
     BUNDLED_TARGETS,
-    BundledTarget,
     TargetUnavailable,
+    bundled_description,
     running_target,
     start_target,
-    wait_healthy,
+    unavailable_reason,
 )
-from harness.targets.options import VARIANTS, TargetOptions, target_environment
+from harness.targets.lifecycle import TargetSetupError, start_described
+from harness.targets.options import VARIANTS, TargetOptions
 from harness.targets.paths import CLIENT_DIST
 from harness.targets.spotify import FakeSpotify
 from harness.targets.target import FAULT_KINDS, GATE_TOKEN_HEADER, Target
@@ -25,17 +27,18 @@ __all__ = [
     "FAULT_KINDS",
     "GATE_TOKEN_HEADER",
     "VARIANTS",
-    "BundledTarget",
     "ExternalTarget",
     "FakeSpotify",
     "Target",
     "TargetOptions",
+    "TargetSetupError",
     "TargetUnavailable",
+    "bundled_description",
     "describe_external",
     "external_target",
     "is_external",
     "running_target",
+    "start_described",
     "start_target",
-    "target_environment",
-    "wait_healthy",
+    "unavailable_reason",
 ]

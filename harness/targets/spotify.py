@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from harness.common.process import ManagedProcess, url_announced
-from harness.targets.options import TargetOptions, target_environment
+from harness.targets.environ import service_environment
 from harness.targets.paths import REPO_ROOT, require_source_checkout
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class FakeSpotify:
         ready_timeout: float = 10.0,
     ) -> FakeSpotify:
         require_source_checkout()
-        env = target_environment(TargetOptions(fault_token=None), spotify_url="http://127.0.0.1:0")
+        env = {**service_environment(None), "PYTHONUNBUFFERED": "1"}
         if faults:
             env["FAKE_SPOTIFY_FAULTS"] = json.dumps(faults)
         if latency_ms:
@@ -119,8 +119,12 @@ class FakeSpotify:
     def clear_requests(self) -> None:
         self._call("DELETE", "/__control/requests")
 
+    def close(self) -> None:
+        """Close the control client (the process is its owner's to stop)."""
+        self._http.close()
+
     def stop(self, timeout: float = 5.0) -> None:
         try:
-            self._http.close()
+            self.close()
         finally:
             self.process.stop(timeout)

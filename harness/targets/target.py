@@ -9,6 +9,7 @@ gate routes (``POST /__gate/fault``, ``POST /__gate/flush``) need the target's f
 from __future__ import annotations
 
 import contextlib
+import signal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from harness.settings import AppVariables
 if TYPE_CHECKING:
     from harness.common.process import ManagedProcess
     from harness.ingest import ProjectHandle
+    from harness.targetfile import Described
     from harness.targets.options import TargetOptions
     from harness.targets.spotify import FakeSpotify
 
@@ -31,7 +33,9 @@ FAULT_KINDS = ("throw", "reject", "slow", "status500", "log-error")
 
 @dataclass(eq=False)
 class Target:
-    """A running target. ``name`` is ``express-vue``, ``python-api`` or ``external``.
+    """A running target: its target file's ``name`` (``external`` for a bare URL), its URL, and the
+    processes `harness.targets.lifecycle` started for it (the app in ``processes``, the file's
+    ``[services]`` by name in ``services``).
 
     ``server_project`` and ``browser_project`` are the ingest projects its DSNs point at, when the
     ``target`` fixture created them.
@@ -43,6 +47,9 @@ class Target:
     spotify: FakeSpotify | None = None
     processes: list[ManagedProcess] = field(default_factory=list)
     startup_seconds: float = 0.0
+    description: Described | None = None
+    services: dict[str, ManagedProcess] = field(default_factory=dict)
+    service_urls: dict[str, str] = field(default_factory=dict)
     server_project: ProjectHandle | None = None
     browser_project: ProjectHandle | None = None
     _http: httpx.Client | None = field(default=None, repr=False)
@@ -85,20 +92,30 @@ class Target:
 
     def logs(self, lines: int = 80) -> str:
         """The tails of every process's log, for failure messages; empty for an external target."""
-        procs = [*([self.spotify.process] if self.spotify else []), *self.processes]
+        procs = [*self.services.values(), *self.processes]
         return "\n".join(p.log_tail(lines) for p in procs)
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the target (SIGTERM, then kill), then the fake Spotify. Safe to call twice."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the app (its file's stop signal, then kill), then its services. Safe to call twice."""
+        model = self.description.model if self.description is not None else None
         try:
             if self._http is not None:
                 self._http.close()
                 self._http = None
+            if self.spotify is not None:
+                self.spotify.close()
         finally:
             try:
+                sig = signal.Signals[model.app.stop_signal] if model else signal.SIGTERM
+                wait = timeout if timeout is not None else model.app.stop_timeout_s if model else 10.0
                 for proc in reversed(self.processes):
                     with contextlib.suppress(Exception):
-                        proc.stop(timeout)
+                        proc.stop(wait, sig=sig)
             finally:
-                if self.spotify is not None:
-                    self.spotify.stop()
+                for name, proc in reversed(self.services.items()):
+                    service = model.services.get(name) if model else None
+                    with contextlib.suppress(Exception):
+                        proc.stop(
+                            service.stop_timeout_s if service else 5.0,
+                            sig=signal.Signals[service.stop_signal] if service else signal.SIGTERM,
+                        )

@@ -27,7 +27,7 @@ from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
 from harness.recorder import CheckRecorder
 from harness.results import Verdict
-from harness.targets import BUNDLED_TARGETS, TargetUnavailable
+from harness.targets import TargetUnavailable, unavailable_reason
 
 pytestmark = pytest.mark.xdist_group("chaos-browser-journey")
 
@@ -41,7 +41,7 @@ def browser() -> Iterator[Any]:
 def test_journey_check_catches_sdk_errors_on_the_page(
     mutant: str | None, browser: Any, sentry_ingest: IngestClient, chaos_runner: ChaosRunner, tmp_path: Path
 ) -> None:
-    if (why := BUNDLED_TARGETS["express-vue"].missing()) is not None:
+    if (why := unavailable_reason("express-vue")) is not None:
         unavailable(why)
     try:
         with running_rig(

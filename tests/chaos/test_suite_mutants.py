@@ -22,7 +22,7 @@ from harness.chaos.rig import ChaosRig, running_rig
 from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
 from harness.results import CheckResult, Verdict
-from harness.targets import BUNDLED_TARGETS, TargetUnavailable
+from harness.targets import TargetUnavailable, unavailable_reason
 
 TRACED = {"SENTRY_TRACES_SAMPLE_RATE": "1.0", "SENTRY_PROFILES_SAMPLE_RATE": "0"}
 
@@ -36,7 +36,7 @@ def rig_for(
     mutant: str | None,
     extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[ChaosRig]:
-    if (why := BUNDLED_TARGETS[name].missing()) is not None:
+    if (why := unavailable_reason(name)) is not None:
         unavailable(why)
     try:
         with running_rig(name, ingest, runner, tmp_path, mutant=mutant, extra_env=extra_env) as rig:

@@ -21,13 +21,12 @@ from harness.targets import (
     Target,
     TargetOptions,
     TargetUnavailable,
+    bundled_description,
     describe_external,
     start_target,
-    target_environment,
-    wait_healthy,
 )
 from harness.targets.fixtures import TargetFactory
-from harness.targets.launcher import BundledTarget
+from harness.targets.lifecycle import app_environment, wait_answering
 from harness.targets.options import DEFAULT_RELEASE
 
 from .support import envelope_headers, in_parallel, new_marker, stored_item_for, wait_marked
@@ -55,11 +54,11 @@ def test_environment_follows_the_contract_and_drops_what_the_runner_has() -> Non
         fault_token="tok",
         extra_env={"SENTRY_REPLAY": "off", "PATH": None},
     )
-    env = target_environment(options, spotify_url="http://127.0.0.1:5/", base=runner)
+    described = bundled_description("express-vue")
+    env = app_environment(described, options, upstream_urls={"spotify": "http://127.0.0.1:5/"}, base=runner)
     assert env == {
         "SENTRY_ENVIRONMENT": "staging",
         "NODE_ENV": "staging",
-        "GATE_VARIANT": "hardened",
         "SENTRY_RELEASE": DEFAULT_RELEASE,
         "SENTRY_DSN": "http://k@127.0.0.1:1/2",
         "SENTRY_DSN_BROWSER": "http://b@127.0.0.1:1/3",
@@ -67,8 +66,6 @@ def test_environment_follows_the_contract_and_drops_what_the_runner_has() -> Non
         "SPOTIFY_API_URL": "http://127.0.0.1:5/v1",
         "SPOTIFY_ACCOUNTS_URL": "http://127.0.0.1:5",
         "HOST": "127.0.0.1",
-        "PORT": "0",
-        "PYTHONUNBUFFERED": "1",
         "SENTRY_REPLAY": "off",
     }
 
@@ -84,27 +81,25 @@ def test_options_validate_and_describe() -> None:
         "staging/seed+no-release"
     )
     assert TargetOptions().fault_token != TargetOptions().fault_token
-    env = target_environment(TargetOptions(release=None, fault_token=None), spotify_url="http://s", base={})
+    described = bundled_description("python-api")
+    options = TargetOptions(release=None, fault_token=None, variant="seed", mutant="no-release")
+    env = app_environment(described, options, upstream_urls={"spotify": "http://s"}, base={})
     assert "SENTRY_RELEASE" not in env
     assert "GATE_FAULT_TOKEN" not in env
+    assert (env["GATE_VARIANT"], env["GATE_MUTANT"]) == ("seed", "no-release")  # overrides of the description
 
 
 # ---- health and availability ---------------------------------------------------------------------
 
 
-def test_wait_healthy_gives_up_at_its_deadline() -> None:
-    with pytest.raises(ProcessStartError, match="not healthy"):
-        wait_healthy("http://127.0.0.1:9", deadline=time.monotonic() + 0.3)
+def test_readiness_gives_up_at_its_deadline() -> None:
+    with pytest.raises(ProcessStartError, match="did not answer 2xx"):
+        wait_answering("http://127.0.0.1:9", "/", deadline=time.monotonic() + 0.3)
 
 
-def test_unknown_or_unavailable_bundled_targets(tmp_path: Path) -> None:
+def test_unknown_bundled_target(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown bundled target"):
         start_target("rails", TargetOptions(), tmp_path)
-    missing = BundledTarget("x", ("true",), tmp_path, ((tmp_path / "nope", "build it"),), "true")
-    assert missing.missing() == f"x: {tmp_path / 'nope'} is missing (build it)"
-    assert BundledTarget("y", ("z",), tmp_path, (), "no-such-runtime-here").missing() == (
-        "y: no-such-runtime-here not found"
-    )
     assert issubclass(TargetUnavailable, RuntimeError)
 
 

@@ -25,7 +25,7 @@ from harness.common.prerequisites import prerequisites_required, unavailable
 from harness.ingest import IngestClient
 from harness.recorder import CheckRecorder
 from harness.settings import Settings
-from harness.targets import BUNDLED_TARGETS
+from harness.targets import unavailable_reason
 from harness.targets.selection import selected_targets
 
 OUTAGE_S = 60.0
@@ -54,10 +54,10 @@ def test_memory_stays_bounded_during_an_outage(
     of each process, and each has its own Sentry proxy and load."""
     mutant = gate_settings.self_test.mutant
     wanted = selected_targets(gate_settings)
-    names = [n for n in wanted if BUNDLED_TARGETS[n].missing() is None]
+    names = [n for n in wanted if unavailable_reason(n) is None]
     if len(names) < len(wanted) and (not names or prerequisites_required()):
         # Locally the targets that can run do; under CI a missing one fails the test.
-        unavailable(str([BUNDLED_TARGETS[n].missing() for n in wanted if n not in names]))
+        unavailable(str([unavailable_reason(n) for n in wanted if n not in names]))
     with contextlib.ExitStack() as stack:
         rigs = [
             stack.enter_context(running_rig(n, sentry_ingest, chaos_runner, tmp_path / n, mutant=mutant)) for n in names

@@ -1,8 +1,8 @@
-"""Production-readiness checks against each bundled target, in each environment its expectation file names.
+"""Production-readiness checks against each target, in each environment its target file declares.
 
 Every test is one check (stable id, e.g. ``production.sampling.server-traces-rate``) and hands its
 `CheckResult` to ``gate_check``: FAIL fails naming the id and the measured value, INCONCLUSIVE skips with
-the precision reached. Expected values come from ``expectations/<target>.yaml``.
+the precision reached. Expected values come from the target file's ``[environments]`` and ``[expect]``.
 
 Rate checks: ``n`` from `harness.stats.sample_size` (power ≥ 95% at twice the tolerance) at the per-check
 level `familywise_level(alpha, RATE_CHECKS)`, so the false-alarm rate of the whole run is at most
@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +31,7 @@ from harness.production.browser import (
     probe_page_filters,
     probe_page_options,
 )
-from harness.production.expectations import EnvironmentExpectation, Expectations, load_expectations
+from harness.production.expectations import EnvironmentExpectation, Expectations, expectations_from
 from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
 from harness.production.replay import probe_replay_rates
 from harness.recorder import CheckRecorder
@@ -40,13 +39,30 @@ from harness.results import CheckResult
 from harness.settings import Settings
 from harness.stats import familywise_level, sample_size
 from harness.targets.fixtures import TargetFactory
+from harness.targets.launcher import bundled_description
 from harness.targets.options import DEFAULT_RELEASE
 from harness.targets.selection import selected_targets
 from harness.targets.target import Target
 
-EXPECTATIONS = Path(__file__).resolve().parent / "expectations"
 SETTINGS = Settings.from_environ()
-ENVIRONMENTS = list(SETTINGS.production.environments)
+
+
+@cache
+def expectations(target: str) -> Expectations:
+    """What the target's file promises (the run's own file when it names this target)."""
+    return expectations_from(bundled_description(target, SETTINGS))
+
+
+def primary(target: str) -> str:
+    """The environment the once-per-target checks use (the file's default, else production)."""
+    return expectations(target).primary
+
+
+def environments(target: str) -> list[str]:
+    """The environments checked on ``target``: the settings' narrowing, else every one its file declares."""
+    return list(SETTINGS.production.environments or expectations(target).environments)
+
+
 TARGETS = selected_targets(SETTINGS)  # `sentry-gate run --target bundled:<name>` narrows it
 MUTANT = SETTINGS.self_test.mutant
 RELEASE = SETTINGS.release or DEFAULT_RELEASE  # `sentry-gate run --release`
@@ -58,17 +74,11 @@ BROWSER_RATE_TARGETS = list(SETTINGS.production.browser_rate_targets or TARGETS[
 # The run's rate checks: one server traces rate per target and environment; per browser-rate target
 # the browser traces rate and the two replay rates (session, on-error). The Bonferroni level of each is
 # familywise_level(alpha, RATE_CHECKS).
-RATE_CHECKS = len(TARGETS) * len(ENVIRONMENTS) + 3 * len(BROWSER_RATE_TARGETS)
+RATE_CHECKS = sum(len(environments(t)) for t in TARGETS) + 3 * len(BROWSER_RATE_TARGETS)
 DELIVERY_ERRORS = SETTINGS.production.delivery_errors
 BROWSER_DELIVERY_ERRORS = SETTINGS.production.browser_delivery_errors
 
 pytestmark = [pytest.mark.slow]
-
-
-@cache
-def expectations(target: str) -> Expectations:
-    """The target's expectation file, or the one `sentry-gate run --expect FILE` names (settings' ``expect``)."""
-    return load_expectations(SETTINGS.expect or EXPECTATIONS / f"{target}.yaml")
 
 
 @dataclass
@@ -82,7 +92,7 @@ def _id(param: tuple[str, str]) -> str:
     return f"{param[0]}-{param[1]}"
 
 
-@pytest.fixture(scope="module", params=[(t, e) for t in TARGETS for e in ENVIRONMENTS], ids=_id)
+@pytest.fixture(scope="module", params=[(t, e) for t in TARGETS for e in environments(t)], ids=_id)
 def deployment(request: pytest.FixtureRequest, target_factory: TargetFactory) -> Deployment:
     name, env_name = request.param
     exp = expectations(name)
@@ -197,18 +207,18 @@ def test_config_browser_rates(deployment: Deployment, chromium_browser: Any, gat
 def test_sampling_browser_traces_rate(name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
     require_chromium()
     exp = expectations(name)
-    env = exp.environment("production")
+    env = exp.environment(exp.primary)
     assert env.browser_traces_sample_rate is not None
     level = familywise_level(exp.alpha, RATE_CHECKS)
     n = sample_size(env.browser_traces_sample_rate, exp.browser_tolerance, level=level)
-    target = target_factory(name, environment="production", mutant=MUTANT)
+    target = target_factory(name, environment=exp.primary, mutant=MUTANT)
     rate, declared = probe_browser_traces(
         target,
         traces=n,
         expected=env.browser_traces_sample_rate,
         tolerance=exp.browser_tolerance,
         level=level,
-        environment="production",
+        environment=exp.primary,
     )
     target.stop()
     print(f"{declared.check_id}: {declared.verdict.value}: {declared.summary}")
@@ -221,7 +231,7 @@ def test_replay_rates(name: str, target_factory: TargetFactory, gate_check: Chec
     """Replay session rate and on-error rate measured over real sessions (one rate check each)."""
     require_chromium()
     exp = expectations(name)
-    env = exp.environment("production")
+    env = exp.environment(exp.primary)
     assert env.replays_session_sample_rate is not None
     assert env.replays_on_error_sample_rate is not None
     level = familywise_level(exp.alpha, RATE_CHECKS)
@@ -231,7 +241,7 @@ def test_replay_rates(name: str, target_factory: TargetFactory, gate_check: Chec
         # the on-error rate is measured over the sessions not sampled whole
         round(sample_size(env.replays_on_error_sample_rate, tol, level=level) / (1 - env.replays_session_sample_rate)),
     )
-    target = target_factory(name, environment="production", mutant=MUTANT)
+    target = target_factory(name, environment=exp.primary, mutant=MUTANT)
     session, on_error = probe_replay_rates(
         target,
         sessions=n,
@@ -239,7 +249,7 @@ def test_replay_rates(name: str, target_factory: TargetFactory, gate_check: Chec
         on_error_rate=env.replays_on_error_sample_rate,
         tolerance=tol,
         level=level,
-        environment="production",
+        environment=exp.primary,
     )
     target.stop()
     _record(gate_check, session)
@@ -303,7 +313,7 @@ KILL_SWITCH = {
 
 
 def test_rollback_kill_switch(target_name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
-    target = target_factory(target_name, environment="production", mutant=MUTANT, extra_env=KILL_SWITCH)
+    target = target_factory(target_name, environment=primary(target_name), mutant=MUTANT, extra_env=KILL_SWITCH)
     result = probes.probe_kill_switch(target, requests=200)
     target.stop()
     _record(gate_check, result)
@@ -313,14 +323,16 @@ def test_rollback_kill_switch(target_name: str, target_factory: TargetFactory, g
 def test_rollback_browser_kill_switch(
     target_name: str, target_factory: TargetFactory, chromium_browser: Any, gate_check: CheckRecorder
 ) -> None:
-    target = target_factory(target_name, environment="production", mutant=MUTANT, extra_env=KILL_SWITCH)
+    target = target_factory(target_name, environment=primary(target_name), mutant=MUTANT, extra_env=KILL_SWITCH)
     result = probe_browser_kill_switch(target, chromium_browser)
     target.stop()
     _record(gate_check, result)
 
 
 def test_rollback_dsn_removed(target_name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
-    target = target_factory(target_name, environment="production", mutant=MUTANT, extra_env={"SENTRY_DSN": None})
+    target = target_factory(
+        target_name, environment=primary(target_name), mutant=MUTANT, extra_env={"SENTRY_DSN": None}
+    )
     result = probes.probe_dsn_removed(target)
     target.stop()
     _record(gate_check, result)
@@ -336,7 +348,10 @@ def test_rollback_browser_dsn_removed(
 ) -> None:
     """The page with no browser DSN; the control visit goes to the same target kind with its DSN."""
     target = target_factory(
-        target_name, environment="production", mutant=MUTANT, extra_env={"SENTRY_DSN": None, "SENTRY_DSN_BROWSER": None}
+        target_name,
+        environment=primary(target_name),
+        mutant=MUTANT,
+        extra_env={"SENTRY_DSN": None, "SENTRY_DSN_BROWSER": None},
     )
     result = probe_page_dsn_removed(target, traced_production, chromium_browser)
     target.stop()
@@ -348,7 +363,7 @@ def traced_production(target_name: str, target_factory: TargetFactory) -> Target
     """Production with traces and profiles at 1 (overrides), so a filter's absence is meaningful."""
     return target_factory(
         target_name,
-        environment="production",
+        environment=primary(target_name),
         mutant=MUTANT,
         extra_env={"SENTRY_TRACES_SAMPLE_RATE": "1", "SENTRY_PROFILES_SAMPLE_RATE": "1"},
     )
@@ -377,7 +392,7 @@ def test_profiling_enabled(traced_production: Target, gate_check: CheckRecorder)
 
 
 def test_delivery_server_errors(target_name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
-    target = target_factory(target_name, environment="production", mutant=MUTANT)
+    target = target_factory(target_name, environment=primary(target_name), mutant=MUTANT)
     result = probes.probe_delivery(target, errors=DELIVERY_ERRORS)
     target.stop()
     _record(gate_check, result)
@@ -389,7 +404,7 @@ def test_delivery_browser_errors(
 ) -> None:
     """200 unique browser errors, one at a time with the page's flush hook between (a user's page in an
     error loop): ≥ 99.9% received and every missing one accounted by the page's client reports."""
-    target = target_factory(target_name, environment="production", mutant=MUTANT)
+    target = target_factory(target_name, environment=primary(target_name), mutant=MUTANT)
     result = probe_browser_delivery(target, errors=BROWSER_DELIVERY_ERRORS, browser=chromium_browser)
     target.stop()
     _record(gate_check, result)
