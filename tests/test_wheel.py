@@ -1,4 +1,4 @@
-"""The wheel carries what an installed gate reads from disk: the suites, their expectation files, Locust's file.
+"""The wheel carries what an installed gate reads from disk: the suites (every file of them), Locust's file.
 
 Issue 15: ``pip install`` into a fresh environment, then ``sentry-gate run`` in the user's repository, must
 work without a source checkout. The wheel is built from a copy of the tree (so the build writes nothing into
@@ -60,14 +60,10 @@ def test_the_wheel_carries_the_suites_the_locustfile_and_the_runtime_assets(tmp_
         entry_points = next(zf.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt"))
     files = set(names)
 
+    # A data file added to a suite fails here until pyproject's package-data ships it.
     suites = _shipped_sources(SUITES_DIR)
     assert {"harness/suites/conftest.py", "harness/suites/production/test_production.py"} <= suites
-    assert any(n.endswith(".yaml") for n in suites)
     assert suites <= files, f"suite files missing from the wheel: {sorted(suites - files)}"
-    assert {
-        "harness/suites/production/expectations/express-vue.yaml",
-        "harness/suites/production/expectations/python-api.yaml",
-    } <= files
     # The paths the code hands to pytest and to Locust are the ones the wheel installs.
     assert str(LOCUSTFILE.relative_to(ROOT)) == "harness/loadtests/locustfile.py"
     assert str(LOCUSTFILE.relative_to(ROOT)) in files
