@@ -28,6 +28,7 @@ the reason, except under ``CI``, where the make targets must have installed it a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,6 +78,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=Path,
         help="append every check result (JSON lines) to this file, for the gate's report",
     )
+    group.addoption(
+        "--gate-plan",
+        default=None,
+        type=Path,
+        help="with --collect-only: write each collected check with run or skip and the reason (JSON), for validate",
+    )
+
+
+def _skip_reason(item: pytest.Item) -> str | None:
+    """Why collection already decided to skip ``item`` (a skip marker, or a skipif whose condition is true)."""
+    for mark in item.iter_markers("skip"):
+        return str(mark.kwargs.get("reason", mark.args[0] if mark.args else "skipped"))
+    for mark in item.iter_markers("skipif"):
+        if mark.args and all(isinstance(c, bool) for c in mark.args) and any(mark.args):
+            return str(mark.kwargs.get("reason", "skipped"))
+    return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    path = session.config.getoption("gate_plan")
+    if path is None:
+        return
+    rows = [{"test": item.nodeid, "skip": _skip_reason(item)} for item in session.items]
+    Path(path).write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

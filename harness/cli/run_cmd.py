@@ -31,12 +31,13 @@ from typing import Any
 from harness.cli.console import Console, make_console, progress
 from harness.cli.handshake import wait_for_deployment
 from harness.cli.preflight import preflight
-from harness.cli.target_arg import resolve_target
+from harness.cli.target_arg import resolve_target, waivers
 from harness.common.reaper import Reaper
 from harness.errors import UsageError
 from harness.ingest import IngestClient, IngestProcess, start_ingest
 from harness.recorder import read_results
 from harness.report import RunInfo, write_report
+from harness.report.criteria import CRITERION_KEYS, judge_coverage, judged_nothing
 from harness.report.skips import SkippedTest, skipped_tests
 from harness.results import CheckResult, Verdict, overall_verdict
 from harness.settings import Settings, check_environment_name
@@ -101,6 +102,13 @@ def register(sub: Any) -> None:
         default=None,
         help="public key for the external deployment's DSNs, so they stay the same across runs (32 hex digits)",
     )
+    run.add_argument(
+        "--waive",
+        action="append",
+        default=[],
+        metavar="CRITERION=REASON",
+        help=f"accept that no check covers a criterion, with the reason the report prints: {', '.join(CRITERION_KEYS)}",
+    )
     run.add_argument("--reports", type=Path, default=Path("reports"), help="where reports/<run id>/ goes")
     run.add_argument(
         "--suites", type=Path, default=SUITES_DIR, help="the suites folder (default: the installed harness/suites)"
@@ -118,6 +126,8 @@ class RunPlan:
     suites: list[Path]
     missing: list[str]
     settings: Settings = field(default_factory=Settings)
+    waivers: dict[str, str] = field(default_factory=dict)
+    """Criteria no check needs to cover, with the reason the report prints (the file's, then --waive)."""
 
     @property
     def target(self) -> str:
@@ -166,7 +176,18 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         suites=[args.suites / s for s in found],
         missing=[s for s in wanted if s not in found],
         settings=settings,
+        waivers=waivers(resolved, args.waive),
     )
+
+
+def suite_config(paths: list[Path]) -> list[str]:
+    """The suites' own pytest configuration: the packaged ini, the suites folder as root and conftest cut,
+    so no configuration of the repository the user runs the gate in applies to them."""
+    root = Path(os.path.commonpath([p.resolve() for p in paths])) if paths else SUITES_DIR
+    root = root if root.is_dir() else root.parent
+    if len(paths) == 1:
+        root = root.parent  # the suites folder itself, whose conftest every suite shares
+    return ["-c", str(SUITES_DIR / "suites.ini"), "--rootdir", str(root), "--confcutdir", str(root)]
 
 
 def pytest_command(paths: list[Path], out: Path, ingest_url: str) -> list[str]:
@@ -175,6 +196,7 @@ def pytest_command(paths: list[Path], out: Path, ingest_url: str) -> list[str]:
         "-m",
         "pytest",
         *map(str, paths),
+        *suite_config(paths),
         "--gate-results",
         str(out / "results.jsonl"),
         "--gate-ingest-url",
@@ -329,8 +351,10 @@ def _run_marked(args: argparse.Namespace, plan: RunPlan) -> int:
         )
     finally:
         ingest.stop(timeout=2.0 if interrupted else 15.0)
-    if not setup_failed and not interrupted and all(r.verdict is Verdict.SKIPPED for r in results):
-        results.append(_judged_nothing(plan, results))
+    if not setup_failed and not interrupted:
+        if all(r.verdict is Verdict.SKIPPED for r in results):
+            results.append(judged_nothing(plan.profile, plan.target, results, external=plan.external))
+        results += judge_coverage(plan.profile, results, plan.waivers)
     info = RunInfo(
         run_id=run_id,
         profile=plan.profile,
@@ -414,22 +438,6 @@ def _judge(
     if took > BUDGET_S[plan.profile]:
         notes.append(f"the suites took {took:.0f} s, over the profile's budget of {BUDGET_S[plan.profile]:.0f} s")
     return results, False
-
-
-def _judged_nothing(plan: RunPlan, results: list[CheckResult]) -> CheckResult:
-    """A run whose every check was skipped (or that recorded none) judged nothing: INCONCLUSIVE, never a pass."""
-    why = (
-        "the suites' checks need a bundled target (they restart it with other settings)"
-        if plan.external
-        else "see the skip reasons in junit.xml"
-    )
-    return CheckResult(
-        "gate.run.judged-nothing",
-        Verdict.INCONCLUSIVE,
-        f"the {plan.profile} profile judged nothing on {plan.target}: {len(results)} check(s) recorded,"
-        f" all skipped; {why}",
-        {"recorded": len(results), "suites": [p.name for p in plan.suites], "missing": plan.missing},
-    )
 
 
 def _skips(junit: Path) -> list[SkippedTest]:

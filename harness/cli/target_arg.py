@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import UsageError
+from harness.report.criteria import CRITERION_KEYS
 from harness.targetfile import DEFAULT_NAME, Described, load_target_file
 from harness.targets.external import describe_external
 from harness.targets.launcher import BUNDLED_TARGETS
 from harness.targets.options import TargetOptions
 
-__all__ = ["ResolvedTarget", "resolve_target"]
+__all__ = ["ResolvedTarget", "resolve_target", "waivers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +64,24 @@ def resolve_target(arg: str | None) -> ResolvedTarget:
         raise UsageError(f"--target {arg!r}: no such file; name a target file, {known}, or an http(s) URL")
     described = load_target_file(path)
     return ResolvedTarget(label=str(path), described=described, url=described.model.app.url)
+
+
+def waivers(resolved: ResolvedTarget, flags: list[str]) -> dict[str, str]:
+    """The criteria waived by the file's ``[waive]`` table, then by ``--waive CRITERION=REASON`` flags."""
+    known = ", ".join(CRITERION_KEYS)
+    chosen: dict[str, str] = {}
+    if resolved.described is not None:
+        for key, reason in resolved.described.model.waive.items():
+            if key not in CRITERION_KEYS:
+                raise UsageError(f"{resolved.described.path}: waive.{key}: not a criterion (one of {known})")
+            if not reason.strip():
+                raise UsageError(f"{resolved.described.path}: waive.{key}: give the reason the report prints")
+            chosen[key] = reason.strip()
+    for flag in flags:
+        key, sep, reason = flag.partition("=")
+        if not sep or not reason.strip():
+            raise UsageError(f"--waive {flag!r}: write CRITERION=REASON, the reason the report prints")
+        if key.strip() not in CRITERION_KEYS:
+            raise UsageError(f"--waive {flag!r}: {key.strip()!r} is not a criterion (one of {known})")
+        chosen[key.strip()] = reason.strip()
+    return chosen

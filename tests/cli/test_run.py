@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.results import Verdict
 from harness.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,9 +30,32 @@ def test_check(gate_check, sentry_ingest, tmp_path):
 """
 
 
+ALL_CRITERIA = ("rates", "filters", "scrubbing", "replay-masking", "source-maps", "releases", "delivery")
+TARGET_FILE = """
+name = "tiny"
+[app]
+start = ["python3", "-m", "http.server", "--bind", "127.0.0.1", "{{port}}"]
+ready = {{ http = "/", timeout_s = 10 }}
+[environments.production]
+[environments.staging]
+[waive]
+{waivers}
+"""
+
+
+def target_file(tmp_path: Path, *, waive: bool = True) -> Path:
+    """A tiny app the gate starts (Python's http.server), with every criterion of pre-release waived so
+    the synthetic suites' verdicts alone decide the exit code."""
+    waivers = "\n".join(f'{k} = "synthetic suites"' for k in (*ALL_CRITERIA, "monitoring", "rollback")) if waive else ""
+    path = tmp_path / "sentry-gate.toml"
+    path.write_text(TARGET_FILE.format(waivers=waivers))
+    return path
+
+
 def run_cli(tmp_path: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    target = [] if "--target" in args else ["--target", str(target_file(tmp_path))]
     return subprocess.run(
-        [sys.executable, "-m", "harness.cli", "run", "--reports", str(tmp_path / "reports"), *args],
+        [sys.executable, "-m", "harness.cli", "run", "--reports", str(tmp_path / "reports"), *target, *args],
         capture_output=True,
         text=True,
         check=False,
@@ -77,7 +101,9 @@ def test_exit_code_follows_the_verdicts(tmp_path: Path, verdicts: dict[str, str]
     expected = {f"production.demo.{s}" for s in verdicts}
     if set(verdicts.values()) == {"SKIPPED"}:
         expected.add("gate.run.judged-nothing")  # said in the report, not a silent pass
-    assert {r["check_id"] for r in findings["results"]} == expected
+    waived = {f"gate.criteria.{k}" for k in (*ALL_CRITERIA, "monitoring", "rollback")}  # SKIPPED, with the reason
+    assert {r["check_id"] for r in findings["results"]} == expected | waived
+    assert "waived: synthetic suites" in summary
     assert (report / "junit.xml").exists()
     assert (report / "ingest" / "ingest.sqlite3").exists()
     # Allure: one result per test, the check's result attached as JSON, and the artefact it named.
@@ -104,10 +130,13 @@ def test_a_suite_that_crashes_is_a_failure_not_a_pass(tmp_path: Path) -> None:
     [
         (["--profile", "nope"], "invalid choice"),
         (["--target", "bundled:nope"], "is not one of bundled:express-vue"),
-        (["--target", "ftp://example.test"], "http(s) URL"),
-        (["--expect", "/no/such/expectations.yaml"], "no such file"),
-        (["--expect", __file__], "--expect"),  # not an expectation file: refused before anything starts
+        (["--target", "ftp://example.test"], "no such file"),
+        (["--target", "/no/such/sentry-gate.toml"], "no such file"),
+        (["--target", __file__], "not valid TOML"),  # not a target file: refused before anything starts
         (["--environment", "prod/eu"], "not a name Sentry accepts"),
+        (["--environment", "qa"], "is not declared in"),
+        (["--waive", "speed=fast enough"], "not a criterion"),
+        (["--waive", "rates"], "CRITERION=REASON"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
@@ -127,29 +156,26 @@ def test_options_reach_the_suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         f"    open({str(tmp_path / 'settings.json')!r}, 'w').write(gate_settings.to_json())\n"
         "    gate_check(CheckResult('production.demo.settings', Verdict.PASS, 'settings written', {}))\n"
     )
-    expect = tmp_path / "mine.yaml"
-    expect.write_text((ROOT / "harness" / "suites" / "production" / "expectations" / "python-api.yaml").read_text())
+    mine = target_file(tmp_path)
     result = run_cli(
         tmp_path,
         "--suites",
         str(tmp_path / "suites"),
         "--target",
-        "bundled:python-api",
+        str(mine),
         "--environment",
         "staging",
         "--release",
         "shop@2.0.0",
-        "--expect",
-        str(expect),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     settings = Settings.from_json((tmp_path / "settings.json").read_text())
-    assert settings.target == "bundled:python-api"
+    assert settings.target == str(mine)
+    assert (settings.target_file, settings.target_name) == (mine.resolve(), "tiny")
     assert settings.environment == "staging"
     assert settings.production.environments == ("staging",)  # the production suite's narrowing
     assert settings.production.delivery_errors == 7
     assert settings.release == "shop@2.0.0"
-    assert settings.expect == expect.resolve()
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
     assert "environment `staging`" in summary
     assert "release `shop@2.0.0`" in summary
@@ -163,8 +189,24 @@ def test_a_run_that_judged_nothing_is_inconclusive_and_says_why(tmp_path: Path) 
     )
     result = run_cli(tmp_path, "--profile", "privacy-audit", "--suites", str(tmp_path / "suites"))
     assert result.returncode == 3, result.stdout + result.stderr
+    assert "judged nothing" in result.stdout + result.stderr or "inconclusive" in result.stdout
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
     assert "gate.run.judged-nothing" in summary
     assert "judged nothing" in summary
     assert "needs a thing this run lacks" in summary  # every skipped test is listed with its reason
     assert "test_nothing_to_see" in summary
+
+
+def test_a_criterion_no_check_judged_makes_the_run_inconclusive(tmp_path: Path) -> None:
+    """Passing checks are not enough: the profile's criteria that none of them judged are named (exit 3),
+    and waiving them in the target file, with a reason, is what lets such a run pass."""
+    suites = write_suites(tmp_path, {"production": "PASS", "privacy": "PASS"})
+    unwaived = target_file(tmp_path, waive=False)
+    result = run_cli(tmp_path, "--suites", str(suites), "--target", str(unwaived))
+    assert result.returncode == 3, result.stdout + result.stderr
+    findings = json.loads(next((tmp_path / "reports").glob("*/findings.json")).read_text())
+    open_criteria = {r["check_id"] for r in findings["results"] if r["verdict"] == Verdict.INCONCLUSIVE.value}
+    assert open_criteria == {f"gate.criteria.{k}" for k in (*ALL_CRITERIA, "monitoring", "rollback")}
+    waived = run_cli(tmp_path, "--suites", str(suites), *[f"--waive={k}=not ours" for k in ALL_CRITERIA],
+                     "--waive", "monitoring=x", "--waive", "rollback=y", "--target", str(unwaived))  # fmt: skip
+    assert waived.returncode == 0, waived.stdout + waived.stderr

@@ -25,6 +25,9 @@ from harness.common.browser import chromium_for_tests
 from harness.ingest import IngestClient
 from harness.recorder import CheckRecorder
 
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = pytest.mark.needs("bundled", "gate_routes.page_hook")
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:

@@ -20,6 +20,9 @@ from harness.chaos import Probe, ProxyDown, ToxicFault, checks, experiments
 from harness.chaos.rig import ChaosRig
 from harness.recorder import CheckRecorder
 
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = pytest.mark.needs("bundled", "gate_routes")
+
 PAIRS = 5
 BLOCK_REQUESTS = 24
 CONCURRENCY = 2

@@ -28,6 +28,9 @@ from harness.recorder import CheckRecorder
 from harness.results import CheckResult, Verdict
 from harness.targets.selection import selected_targets
 
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = pytest.mark.needs("bundled", "gate_routes")
+
 LIMIT_S = {"bare-429": 6.0, "category-429": 8.0, "413": 4.0, "5xx-flapping": 5.0}
 """Shorter than issue 7's example (60 s): the SDKs honour any length alike, and the suite has a time budget."""
 

@@ -28,6 +28,9 @@ from harness.settings import Settings
 from harness.targets import unavailable_reason
 from harness.targets.selection import selected_targets
 
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = pytest.mark.needs("bundled", "gate_routes")
+
 OUTAGE_S = 60.0
 
 

@@ -29,6 +29,9 @@ from harness.recorder import CheckRecorder
 from harness.results import CheckResult, Verdict
 from harness.targets import FakeSpotify
 
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = pytest.mark.needs("bundled", "gate_routes", "upstreams")
+
 ROUTE = "/api/spotify/search"
 CALLS = 4
 APP_DEADLINE_MS = 5000 + 2500  # the targets' upstream timeout (5 s) plus room for the answer itself

@@ -35,7 +35,8 @@ from harness.settings import Settings
 from harness.targets.fixtures import TargetFactory
 from harness.targets.target import Target
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = [pytest.mark.needs("bundled", "gate_routes.page_hook"), pytest.mark.browser, pytest.mark.slow]
 
 LOAD = Settings.from_environ().load
 ROUNDS = LOAD.browser_rounds

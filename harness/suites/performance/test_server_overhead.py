@@ -51,7 +51,12 @@ ATTRIBUTION = LOAD.attribution
 # Below every configuration's own capacity (traces 1.0 halves some), so no arm saturates and CPU per request compares.
 ATTRIBUTION_FRACTION = LOAD.attribution_fraction
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("server-overhead")]
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = [
+    pytest.mark.needs("bundled", "traffic.requests"),
+    pytest.mark.slow,
+    pytest.mark.xdist_group("server-overhead"),
+]
 
 
 def _artefact_dir(request: pytest.FixtureRequest, factory: pytest.TempPathFactory, name: str) -> Path:

@@ -33,6 +33,9 @@ from harness.targets.target import Target
 
 from .test_privacy_server import dump_canaries
 
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = pytest.mark.needs("bundled", "gate_routes.page_hook", "services.fake-spotify")
+
 
 def _variants() -> list[str]:
     return list(Settings.from_environ().self_test.replay_variants or ("hardened",))

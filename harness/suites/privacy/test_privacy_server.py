@@ -28,6 +28,9 @@ from harness.settings import Settings
 from harness.targets.fixtures import TargetFactory
 from harness.targets.target import Target
 
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = pytest.mark.needs("bundled", "gate_routes")
+
 SERVERS = ("express-vue", "python-api")
 
 

@@ -78,7 +78,8 @@ RATE_CHECKS = sum(len(environments(t)) for t in TARGETS) + 3 * len(BROWSER_RATE_
 DELIVERY_ERRORS = SETTINGS.production.delivery_errors
 BROWSER_DELIVERY_ERRORS = SETTINGS.production.browser_delivery_errors
 
-pytestmark = [pytest.mark.slow]
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = [pytest.mark.needs("bundled", "gate_routes", "gate_routes.page_hook", "environments"), pytest.mark.slow]
 
 
 @dataclass

@@ -38,6 +38,9 @@ from harness.targets.paths import TARGETS_DIR
 from harness.targets.target import Target
 from harness.webapi import WebApiClient
 
+# What this suite needs from a target file (skipped, naming what is missing, on a file without it).
+pytestmark = pytest.mark.needs("bundled")
+
 CLIENT = TARGETS_DIR / "express_vue" / "client"
 BUILD_MUTANTS = ("maps-referenced", "no-debug-ids")
 ENVIRONMENT = "production"
