@@ -1,4 +1,5 @@
-"""Unit tests of harness.production's pure parts: the expectation file, trace counting, client reports, checks."""
+"""Unit tests of harness.production's pure parts: expectations from the target file, trace counting,
+client reports, checks."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pytest
 
 from harness.ingest import StoredItem
 from harness.production import checks, quality
-from harness.production.expectations import ExpectationError, load_expectations, parse_expectations
+from harness.production.expectations import ExpectationError, expectations_from
 from harness.production.items import discarded, marked_items, root_traces
 from harness.results import Verdict
+from harness.targetfile import load_target_file
 
-SUITE_EXPECTATIONS = Path(__file__).resolve().parents[2] / "harness" / "suites" / "production" / "expectations"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def item(type: str, payload: dict[str, Any], trace: dict[str, Any] | None = None, n: int = 1) -> StoredItem:
@@ -50,27 +52,28 @@ def tx(trace_id: str, marker: str, rate: str | None = "0.1", parent: str | None 
     )
 
 
-def test_bundled_expectations_load() -> None:
-    for path in SUITE_EXPECTATIONS.glob("*.yaml"):
-        exp = load_expectations(path)
-        assert exp.environment("production").traces_sample_rate == 0.1
-        assert exp.environment("development").sends is False
-        assert exp.server_tolerance == 0.02
+@pytest.mark.parametrize("name", ["express-vue", "python-api"])
+def test_bundled_expectations_come_from_their_target_files(name: str) -> None:
+    exp = expectations_from(load_target_file(ROOT / "targets" / name.replace("-", "_")))
+    assert exp.target == name
+    assert exp.environment("production").traces_sample_rate == 0.1
+    assert exp.environment("development").sends is False
+    assert exp.environment("development").enable_env == {"ENABLE_SENTRY": "true"}
+    assert (exp.server_tolerance, exp.browser_tolerance, exp.replay_tolerance, exp.alpha) == (0.02, 0.2, 0.35, 0.05)
+    assert exp.primary == "production"
+    with pytest.raises(ExpectationError, match="no environment 'qa'"):
+        exp.environment("qa")
 
 
-@pytest.mark.parametrize(
-    ("data", "words"),
-    [
-        ({"environments": {"production": {"traces_sample_rate": 1.5}}}, "rate is a number in [0, 1]"),
-        ({"environments": {"production": {"trace_sample_rate": 0.1}}}, "unknown keys"),
-        ({"environments": {}}, "'environments'"),
-        ({"environments": {"p": {"sends": "yes"}}}, "true or false"),
-        ({"environments": {"p": {"max_breadcrumbs": 0}}}, "positive integer"),
-    ],
-)
-def test_bad_expectations_name_the_key(data: dict[str, Any], words: str) -> None:
-    with pytest.raises(ExpectationError, match=words.replace("[", r"\[").replace("]", r"\]")):
-        parse_expectations(data, "x.yaml")
+def test_the_primary_environment_is_the_files_default_else_production_else_the_first(tmp_path: Path) -> None:
+    def primary(tables: str) -> str:
+        path = tmp_path / "sentry-gate.toml"
+        path.write_text(f'name = "x"\n[app]\nurl = "http://127.0.0.1:1"\n{tables}')
+        return expectations_from(load_target_file(path)).primary
+
+    assert primary("[environments.live]\n[environments.qa]\n") == "live"
+    assert primary("[environments.qa]\n[environments.production]\n") == "production"
+    assert primary('[expect]\ndefault_environment = "qa"\n[environments.production]\n[environments.qa]\n') == "qa"
 
 
 def test_root_traces_count_traces_not_spans() -> None:
