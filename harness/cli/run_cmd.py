@@ -10,7 +10,7 @@ For an external target (a URL) the run creates a server and a browser project, p
 the deployment, and waits (``--handshake-timeout``) until the deployment really sends to the gate;
 nothing arriving is a set-up error (exit 2), not a verdict.
 
-What the suites are told: one `harness.settings.Settings` (target, environment, release, expectation file,
+What the suites are told: one `harness.settings.Settings` (target, environment, release, target file,
 and for an external target its ingest projects), handed to the pytest subprocess in its one serialised
 form and read back by the ``gate_settings`` fixture.
 """
@@ -122,7 +122,7 @@ class RunPlan:
 
     profile: str
     environment: str | None
-    """The environment ``--environment`` asked for (None: every one the expectation file names)."""
+    """The environment ``--environment`` asked for (None: every one the target file declares)."""
     suites: list[Path]
     missing: list[str]
     settings: Settings = field(default_factory=Settings)

@@ -259,7 +259,7 @@ def _same_rate(value: Any, want: float) -> bool:
 
 
 def probe_page_options(target: Target, expected: dict[str, float | None], browser: Any = None) -> CheckResult:
-    """The rates the page passed to ``Sentry.init`` (``window.__gate.options``) against the expectation file.
+    """The rates the page passed to ``Sentry.init`` (``window.__gate.options``) against the target file's promises.
 
     A configuration check, not a measurement: it reads every environment's browser rates in one page
     load, where measuring each by page loads would not fit the time budget (the measured browser traces
