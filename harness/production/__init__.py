@@ -1,4 +1,5 @@
-"""Production-readiness logic: expectations from the target file, trace counting, client-report accounting, and the checks.
+"""Production-readiness logic: expectations from the target file, trace counting, client-report accounting,
+and the checks.
 
 Pure functions over stored items and dicts; the one module that talks to a target (`drive`) is used
 by the suites and self-tests, never on import.
