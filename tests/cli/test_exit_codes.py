@@ -54,7 +54,7 @@ def test_a_privacy_audit_of_a_url_with_nothing_checkable_exits_3_and_says_why(tm
                 "60",
                 "--reports",
                 str(tmp_path / "reports"),
-            ],  # fmt: skip
+            ],
             capture_output=True,
             text=True,
             check=False,
