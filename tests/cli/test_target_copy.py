@@ -1,0 +1,44 @@
+"""Both bundled apps run only through their target files: a copy of each file outside the repository
+(its folders made absolute) collects exactly the checks ``bundled:NAME`` collects in the pre-release
+profile, and ``validate`` lists every one of them with run or skip and a reason.
+
+Collection only (``sentry-gate validate``): nothing starts, so the comparison costs seconds. The full
+runs of both, compared check id by check id, are measured in the issue's closing note.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.targets.launcher import BUNDLED_TARGETS
+from tests.support.target_copy import copy_outside
+
+
+def validate(*args: str, cwd: Path) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "validate", "--profile", "pre-release", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=cwd,
+    )
+    rows = [line.strip() for line in done.stdout.splitlines() if line.startswith(("  run ", "  skip "))]
+    return done.returncode, rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(BUNDLED_TARGETS))
+def test_a_copy_outside_the_repository_collects_the_same_checks(name: str, tmp_path: Path) -> None:
+    copy = copy_outside(BUNDLED_TARGETS[name], tmp_path / "elsewhere")
+    code, bundled = validate("--target", f"bundled:{name}", cwd=tmp_path)
+    assert code == 0, bundled
+    copied_code, copied = validate(cwd=copy.parent)  # ./sentry-gate.toml is the default target
+    assert copied_code == 0, copied
+    assert len(bundled) > 50
+    assert copied == bundled
+    assert all(row.startswith("run ") for row in bundled), [r for r in bundled if not r.startswith("run ")]
