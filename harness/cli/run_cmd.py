@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
 import os
 import signal
 import subprocess
@@ -29,12 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from harness.cli.console import Console, make_console, progress
-from harness.cli.handshake import wait_for_deployment
+from harness.cli.handshake import external_handshake
 from harness.cli.preflight import preflight
 from harness.cli.target_arg import resolve_target, waivers
 from harness.common.reaper import Reaper
 from harness.errors import UsageError
 from harness.ingest import IngestClient, IngestProcess, start_ingest
+from harness.ingest.guard import is_loopback
 from harness.recorder import read_results
 from harness.report import RunInfo, write_report
 from harness.report.criteria import CRITERION_KEYS, judge_coverage, judged_nothing
@@ -42,8 +44,6 @@ from harness.report.skips import SkippedTest, skipped_tests
 from harness.results import CheckResult, Verdict, overall_verdict
 from harness.settings import Settings, check_environment_name
 from harness.targetfile import load_target_file
-from harness.targets.external import describe_external
-from harness.targets.options import TargetOptions
 
 PROFILES: dict[str, list[str]] = {
     "pre-release": ["production", "privacy", "release"],
@@ -62,9 +62,6 @@ BUDGET_S: dict[str, float] = {
 """docs/design.md's time budget per profile: exceeding it is reported; three times it stops the suites."""
 EXIT_CODES = {Verdict.PASS: 0, Verdict.SKIPPED: 0, Verdict.FAIL: 1, Verdict.INCONCLUSIVE: 3}
 EXIT_SETUP = 2
-SERVER_PROJECT, BROWSER_PROJECT = 2, 3
-"""Fixed ingest project ids for an external deployment: with ``--ingest-port`` and ``--dsn-key`` its DSNs
-(``http://KEY@127.0.0.1:PORT/2`` and ``…/3``) are the same on every run, so CI can configure it once."""
 PYTEST_STOP_S = 4.0
 """After an interrupt, how long pytest gets to run its teardowns (targets stopped in order) before it is
 killed; the reaper then has ``GRACE_S`` for anything left, so nothing outlives the run by 10 s."""
@@ -97,6 +94,12 @@ def register(sub: Any) -> None:
         help="seconds to wait for an external deployment's first envelope (default 120)",
     )
     run.add_argument("--ingest-port", type=int, default=0, help="port of the run's ingest (default: a free one)")
+    run.add_argument(
+        "--ingest-host",
+        default="127.0.0.1",
+        help="the interface address the run's ingest binds, which the app's DSNs then name (default loopback);"
+        " for an app in a container or on another host",
+    )
     run.add_argument(
         "--dsn-key",
         default=None,
@@ -147,6 +150,8 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
     resolved = resolve_target(args.target)
     if args.handshake_timeout <= 0:
         raise UsageError("--handshake-timeout must be positive")
+    if _unspecified(getattr(args, "ingest_host", "127.0.0.1")):
+        raise UsageError("--ingest-host: name the address the app reaches (the DSNs carry it), not a wildcard")
     if args.environment is not None:
         try:
             check_environment_name(args.environment)
@@ -253,45 +258,16 @@ def _stop_pytest(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(5)
 
 
-def _external_handshake(
-    plan: RunPlan, client: IngestClient, dsn_key: str | None, timeout: float, console: Console
-) -> tuple[bool, list[str]]:
-    server = client.create_project("external server", project_id=SERVER_PROJECT, key=dsn_key)
-    browser = client.create_project("external browser", project_id=BROWSER_PROJECT, key=dsn_key)
-    options = TargetOptions(
-        environment=plan.environment or "production",
-        release=plan.release,
-        server_dsn=server.dsn,
-        browser_dsn=browser.dsn,
-        fault_token=None,
-    )
-    external = describe_external(plan.target, options)
-    console.print(external.instructions())
-    console.print(external.sdk_settings())
-    plan.settings = plan.settings.replace(
-        server_project=server.id, browser_project=browser.id, environment=options.environment
-    )
-    with progress(console, f"waiting up to {timeout:g} s for {plan.target} to send to the gate") as status:
-        result = wait_for_deployment(
-            client,
-            (server.id, browser.id),
-            plan.target,
-            timeout=timeout,
-            on_round=lambda s: status.update(f"waiting for {plan.target} to send to the gate: {s:.0f} s"),
-        )
-    if not result.arrived:
-        return False, [
-            f"handshake failed: nothing arrived from {plan.target} within {timeout:g} s"
-            f" ({result.nudges} request(s) to it); is it running with the settings above?"
-        ]
-    return True, [
-        f"handshake: {plan.target} sent {', '.join(sorted(set(result.item_types)))} after {result.waited_s:.1f} s"
-    ]
-
-
-def _start_ingest(out: Path, port: int) -> IngestProcess:
+def _unspecified(host: str) -> bool:
     try:
-        return start_ingest(out / "ingest", extra_args=["--port", str(port)] if port else None)
+        return not host or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False  # a host name: it binds what it resolves to
+
+
+def _start_ingest(out: Path, port: int, host: str) -> IngestProcess:
+    try:
+        return start_ingest(out / "ingest", extra_args=["--port", str(port)] if port else None, host=host)
     except RuntimeError as exc:
         raise UsageError(f"the run's ingest did not start: {exc}") from exc
 
@@ -330,7 +306,12 @@ def _run_marked(args: argparse.Namespace, plan: RunPlan) -> int:
     notes: list[str] = []
     setup_failed = False
     interrupted: int | None = None
-    ingest = _start_ingest(out, args.ingest_port)
+    ingest = _start_ingest(out, args.ingest_port, args.ingest_host)
+    if not is_loopback(args.ingest_host):
+        notes.append(
+            f"the ingest listened on {args.ingest_host} (its control API behind a token) for an app in a container or"
+            " on another host: what only a process on this machine shows (its CPU and memory) is not measured"
+        )
     console.print(f"sentry-gate: profile {plan.profile} on {plan.target}; ingest {ingest.url}; report {out}")
     try:
         with IngestClient(ingest.url, token=ingest.control_token) as client:
@@ -411,7 +392,9 @@ def _judge(
             notes.insert(0, str(exc))
             return results, True
     if plan.external:
-        ok, said = _external_handshake(plan, client, args.dsn_key, args.handshake_timeout, console)
+        ok, said, plan.settings = external_handshake(
+            plan.settings, client, dsn_key=args.dsn_key, timeout=args.handshake_timeout, console=console
+        )
         notes += said
         if not ok:
             return results, True

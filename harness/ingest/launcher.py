@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from harness.common.process import ManagedProcess, clean_exit, url_announced
+from harness.common.process import ManagedProcess, clean_exit, line_matching
 from harness.ingest.client import IngestClient
+from harness.ingest.guard import is_loopback
 
 __all__ = ["READY_TIMEOUT_S", "IngestProcess", "start_ingest"]
 
 READY_TIMEOUT_S: Final = 30.0
 _CONTROL_TOKEN: Final = re.compile(r"^CONTROL-TOKEN (\S+)")
+_READY: Final = re.compile(r"^READY (http://\S+)")
+"""The ingest's own ready line, on whatever interface it was asked to bind (the URL its DSNs carry)."""
 
 
 @dataclass
@@ -61,11 +64,12 @@ def start_ingest(
     env: dict[str, str] | None = None,
     cpu: int | None = None,
     timeout: float = READY_TIMEOUT_S,
+    host: str = "127.0.0.1",
 ) -> IngestProcess:
     """Start ``sentry-gate ingest serve`` on a free loopback port and wait for its READY line (pinned to
     core ``cpu`` if given), then for its control API to list the projects; all within ``timeout`` s."""
     data.mkdir(parents=True, exist_ok=True)
-    args = [python, "-m", "harness.cli", "ingest", "serve", "--host", "127.0.0.1", "--port", "0", "--data", str(data)]
+    args = [python, "-m", "harness.cli", "ingest", "serve", "--host", host, "--port", "0", "--data", str(data)]
     for pid, key in projects or []:
         args += ["--project", f"{pid}:{key}"]
     args += extra_args or []
@@ -74,15 +78,17 @@ def start_ingest(
         "ingest",
         args,
         log_path=data / "ingest.log",
-        ready=url_announced,
+        ready=line_matching(_READY) if is_loopback(host) else _ready_with_token,
         timeout=timeout,
         env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
         cpu=cpu,
     )
+    ready = process.match(_READY)
+    url = ready.group(1) if ready else process.url
     try:
         # The READY block (READY, CONTROL-TOKEN and DSN lines) is printed in one go; the projects come
         # from the control API, within what is left of the deadline.
-        client = IngestClient(process.url)
+        client = IngestClient(url, token=_token(process))
         try:
             projects_info = client.projects(timeout=max(0.5, deadline - time.monotonic()))
         finally:
@@ -92,11 +98,21 @@ def start_ingest(
         # the process: nobody else can stop it, and its own session spares it the runner's signals.
         process.stop(timeout=2.0)
         raise
-    token = process.match(_CONTROL_TOKEN)
     return IngestProcess(
-        url=process.url,
+        url=url,
         data=data,
         process=process,
         dsns={p.id: p.dsn for p in projects_info},
-        control_token=token.group(1) if token else None,
+        control_token=_token(process),
     )
+
+
+def _ready_with_token(process: ManagedProcess) -> bool:
+    """Beyond loopback the control API needs the token printed after the READY line: wait for both."""
+    return process.match(_READY) is not None and process.match(_CONTROL_TOKEN) is not None
+
+
+def _token(process: ManagedProcess) -> str | None:
+    """The control API's token, which the ingest prints when it listens beyond loopback."""
+    token = process.match(_CONTROL_TOKEN)
+    return token.group(1) if token else None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli.run_cmd import BROWSER_PROJECT, SERVER_PROJECT
+from harness.cli.handshake import BROWSER_PROJECT, SERVER_PROJECT
 from harness.results import Verdict
 from harness.targets import TargetOptions, running_target
 from harness.targets.lifecycle import free_port

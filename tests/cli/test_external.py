@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli.run_cmd import BROWSER_PROJECT, SERVER_PROJECT
+from harness.cli.handshake import BROWSER_PROJECT, SERVER_PROJECT
 from harness.targets import TargetOptions, running_target
 
 KEY = "0123456789abcdef0123456789abcdef"
