@@ -10,7 +10,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness.cli import audit_cmd, chaos_cmd, ingest_cmd, load_cmd, relay_cmd, release_cmd, run_cmd
+from harness.cli import (
+    audit_cmd,
+    chaos_cmd,
+    ingest_cmd,
+    init_cmd,
+    load_cmd,
+    relay_cmd,
+    release_cmd,
+    run_cmd,
+    validate_cmd,
+)
 from harness.errors import UsageError
 
 EXIT_USAGE = 2
@@ -24,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     ingest_cmd.register(sub)
+    init_cmd.register(sub)
     run_cmd.register(sub)
+    validate_cmd.register(sub)
     relay_cmd.register(sub)
     release_cmd.register(sub)
     audit_cmd.register(sub)
