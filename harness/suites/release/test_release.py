@@ -18,6 +18,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +34,23 @@ from harness.release.resolve import BundleIndex, load_throw_sites, measure_accur
 from harness.release.sentry_cli import CliTarget
 from harness.settings import Settings
 from harness.targets.fixtures import TargetFactory
+from harness.targets.launcher import bundled_description
 from harness.targets.options import DEFAULT_RELEASE
-from harness.targets.paths import TARGETS_DIR
 from harness.targets.target import Target
 from harness.webapi import WebApiClient
 
 # What this suite needs from a target file (skipped, naming what is missing, on a file without it).
 pytestmark = pytest.mark.needs("bundled")
 
-CLIENT = TARGETS_DIR / "express_vue" / "client"
+
+@cache
+def client_dir() -> Path:
+    """The express-vue client's folder, from that app's target file (the run's own copy, if it is one)."""
+    described = bundled_description("express-vue")
+    build = described.model.app.build
+    return described.resolve(build.cwd if build else ".") / "client"
+
+
 BUILD_MUTANTS = ("maps-referenced", "no-debug-ids")
 ENVIRONMENT = "production"
 # How each throw site of the Vue client is triggered, and the text its event's message carries.
@@ -84,8 +93,8 @@ def released(
     mutant: str | None = request.param
     target = target_factory("express-vue", environment=ENVIRONMENT, release=DEFAULT_RELEASE, mutant=mutant)
     assert target.browser_project is not None
-    served_dir = CLIENT / f"dist-{mutant}" if mutant in BUILD_MUTANTS else CLIENT / "dist"
-    upload_dir = CLIENT / "dist-stale-maps" if mutant == "stale-maps" else served_dir
+    served_dir = client_dir() / f"dist-{mutant}" if mutant in BUILD_MUTANTS else client_dir() / "dist"
+    upload_dir = client_dir() / "dist-stale-maps" if mutant == "stale-maps" else served_dir
     work = tmp_path_factory.mktemp("release")
     copy = work / "upload"
     shutil.copytree(upload_dir, copy)  # sentry-cli injects in place: never into the checkout
@@ -154,7 +163,7 @@ def captured(released: Released) -> dict[str, dict[str, Any] | None]:
     project = released.target.browser_project
     assert project is not None
     marker = f"rel-{secrets.token_hex(4)}"
-    sites = load_throw_sites(CLIENT / "throw-sites.json")
+    sites = load_throw_sites(client_dir() / "throw-sites.json")
     unknown = [s.id for s in sites if s.id not in TRIGGERS]
     assert not unknown, f"throw sites without a trigger in this suite: {unknown}"
     triggers = [Trigger(s.id, TRIGGERS[s.id][0], TRIGGERS[s.id][1].format(marker=marker)) for s in sites]
@@ -186,7 +195,7 @@ def test_release_sourcemaps_accuracy(
         [released.api.bundle(b["id"]) for b in listing],
         releases=[link["release"] for b in listing for link in b["links"] if link["release"]],
     )
-    report = measure_accuracy(load_throw_sites(CLIENT / "throw-sites.json"), captured, index)
+    report = measure_accuracy(load_throw_sites(client_dir() / "throw-sites.json"), captured, index)
     result = report.check()
     print(result.summary)
     for frame in result.evidence["frames"]:
