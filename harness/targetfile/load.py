@@ -28,6 +28,7 @@ __all__ = ["DEFAULT_NAME", "Described", "TargetFileError", "load_target_file", "
 
 DEFAULT_NAME = "sentry-gate.toml"
 _NAMED = re.compile(r"^([a-z_]+(?:\.[A-Za-z0-9_-]+)+) (.*)$")
+_TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 class TargetFileError(UsageError):
@@ -79,7 +80,9 @@ def parse_target_file(text: str, source: Path) -> Described:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise TargetFileError(f"{source}: not valid TOML: {exc}") from None
+        at = _TOML_AT.search(str(exc))
+        bad_line = int(at.group(1)) if at else len(text.splitlines()) or 1  # else: "at end of document"
+        raise TargetFileError(f"{source}:{bad_line}: not valid TOML: {exc}") from None
     try:
         model = TargetFile.model_validate(data)
     except ValidationError as exc:

@@ -46,16 +46,18 @@ def key_paths(text: str) -> list[tuple[tuple[str, ...], int]]:
 
 
 def key_line(text: str, path: tuple[str | int, ...]) -> int | None:
-    """The line that sets ``path`` (list indices ignored), or of its deepest spelled-out parent; None if
-    not even its first part appears."""
+    """The line that sets ``path`` (list indices ignored), or of its deepest spelled-out parent, or (a
+    table only spelled through its keys, ``[environments.x]`` for ``environments``) of the first key inside
+    it; None if not even its first part appears."""
     wanted = tuple(str(p) for p in path if not isinstance(p, int))
-    best: tuple[int, int] | None = None  # (matched depth, line)
+    best: tuple[int, bool, int] | None = None  # (matched depth, spelled exactly to that depth, line)
     for spelled, number in key_paths(text):
         depth = 0
         for a, b in zip(spelled, wanted, strict=False):
             if a != b:
                 break
             depth += 1
-        if depth == len(spelled) and depth > 0 and (best is None or depth > best[0]):
-            best = (depth, number)
-    return None if best is None else best[1]
+        exact = depth == len(spelled)
+        if depth > 0 and (exact or depth == len(wanted)) and (best is None or (depth, exact) > best[:2]):
+            best = (depth, exact, number)
+    return None if best is None else best[2]

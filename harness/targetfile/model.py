@@ -306,6 +306,10 @@ class Expect(_Table):
     default_environment: str | None = Field(
         None, description="the environment a run checks when --environment is not given (else every one declared)"
     )
+    release_health: bool = Field(
+        False,
+        description="the app sends release-health sessions: the release checks then require one (off: not judged)",
+    )
 
 
 class Request(_Table):
@@ -395,12 +399,17 @@ class Journey(_Table):
         6.0, description="how long the tab stays open after the journey (past Replay's minimum duration)"
     )
 
+    @field_validator("function")
+    @classmethod
+    def _function(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$", value):
+            raise ValueError("not path/to/file.py:function (a Python file, a colon, a function in it)")
+        return value
+
     @model_validator(mode="after")
     def _one_kind(self) -> Journey:
         if self.function is not None and self.steps:
             raise ValueError("give function or steps, not both")
-        if self.function is not None and not re.match(r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$", self.function):
-            raise ValueError("function is path/to/file.py:name")
         return self
 
 
@@ -481,6 +490,14 @@ class TargetFile(_Table):
             raise ValueError("lower case letters, digits, '.', '_' and '-', starting with a letter or digit")
         return value
 
+    @field_validator("environments")
+    @classmethod
+    def _environment_names(cls, value: dict[str, EnvironmentPromise]) -> dict[str, EnvironmentPromise]:
+        for env_name in value:
+            if not re.match(r"^[^\s/]{1,64}$", env_name) or env_name in {".", ".."}:
+                raise ValueError(f"{env_name!r} is not an environment name Sentry accepts")
+        return value
+
     @model_validator(mode="after")
     def _references(self) -> TargetFile:
         for name, upstream in self.upstreams.items():
@@ -490,13 +507,11 @@ class TargetFile(_Table):
         if default is not None and default not in self.environments:
             known = ", ".join(self.environments) or "none declared"
             raise ValueError(f"expect.default_environment {default!r} is not one of [environments] ({known})")
-        for env_name in self.environments:
-            if not re.match(r"^[^\s/]{1,64}$", env_name) or env_name in {".", ".."}:
-                raise ValueError(f"environments.{env_name} is not an environment name Sentry accepts")
-        for text in _placeholder_texts(self):
+        for key, text in _placeholder_texts(self):
             for kind in _PLACEHOLDER.findall(text):
                 if kind not in CANARY_KINDS:
-                    raise ValueError(f"unknown placeholder {{canary.{kind}}}; known: {', '.join(CANARY_KINDS)}")
+                    known = ", ".join(CANARY_KINDS)
+                    raise ValueError(f"{key} unknown placeholder {{canary.{kind}}}; known: {known}")
         return self
 
     @property
@@ -505,14 +520,18 @@ class TargetFile(_Table):
         return self.app.start is not None
 
 
-def _placeholder_texts(model: TargetFile) -> list[str]:
-    texts: list[str] = []
-    for request in model.traffic.requests.values():
-        texts += [request.path, *request.query.values(), *request.headers.values()]
-        texts += [*(request.form or {}).values()]
+def _placeholder_texts(model: TargetFile) -> list[tuple[str, str]]:
+    """Every text that may carry a ``{canary.KIND}``, with the dotted key that sets it (for the error)."""
+    texts: list[tuple[str, str]] = []
+    for name, request in model.traffic.requests.items():
+        key = f"traffic.requests.{name}"
+        texts.append((f"{key}.path", request.path))
+        texts += [(f"{key}.query", v) for v in request.query.values()]
+        texts += [(f"{key}.headers", v) for v in request.headers.values()]
+        texts += [(f"{key}.form", v) for v in (request.form or {}).values()]
         if request.json_body is not None:
-            texts.append(repr(request.json_body))
+            texts.append((f"{key}.json", repr(request.json_body)))
     if model.journey is not None:
         for step in model.journey.steps:
-            texts += [*(step.fill or []), *(step.press or []), step.goto or ""]
+            texts += [("journey.steps", t) for t in (*(step.fill or []), *(step.press or []), step.goto or "")]
     return texts
