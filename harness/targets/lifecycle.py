@@ -153,11 +153,14 @@ def _check_runnable(name: str, spec: App | Service, described: Described, cwd: P
             raise TargetUnavailable(f"{name}: {need.path} is missing{hint}")
 
 
-def wait_answering(url: str, path: str, *, deadline: float) -> httpx.Response:
-    """Probe ``url + path`` until it answers 2xx or the monotonic ``deadline`` passes."""
+def wait_answering(url: str, path: str, *, deadline: float, process: ManagedProcess | None = None) -> httpx.Response:
+    """Probe ``url + path`` until it answers 2xx or the monotonic ``deadline`` passes; give up at once if
+    ``process`` (the one that should answer) exits meanwhile."""
     last: str = "no answer"
     with httpx.Client(base_url=url, trust_env=False) as client:
         while True:
+            if process is not None and (code := process.poll()) is not None:
+                raise ProcessStartError(f"exited with {code} before {url}{path} answered 2xx")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ProcessStartError(f"{url}{path} did not answer 2xx before the deadline (last: {last})")
@@ -168,7 +171,7 @@ def wait_answering(url: str, path: str, *, deadline: float) -> httpx.Response:
             else:
                 if 200 <= response.status_code < 300:
                     return response
-                last = f"{response.status_code} {response.text[:200]}"
+                last = f"{response.status_code} {' '.join(response.text[:200].split())}"  # one line
             time.sleep(min(0.05, max(0.0, remaining)))  # sleep-ok: back-off between readiness probes
 
 
@@ -220,12 +223,11 @@ def _start_one(
         else:
             url = f"http://{port.host}:{values['port']}"
         if readiness.http is not None:
-            wait_answering(url, readiness.http, deadline=started + wait)
+            wait_answering(url, readiness.http, deadline=started + wait, process=process)
     except BaseException as exc:
-        tail = process.log_tail(20)
-        process.stop(2.0)
+        process.stop(2.0)  # first: stopping waits for its output to reach the log
         if isinstance(exc, ProcessStartError):
-            raise ProcessStartError(f"{name}: {exc}\n{tail}") from None
+            raise ProcessStartError(f"{name}: {exc}\n{process.log_tail(20)}") from None
         raise
     process.startup_seconds = time.monotonic() - started
     return process, url
