@@ -137,6 +137,11 @@ def test_release_needs_sessions_for_release_health() -> None:
     assert "no session" in result.summary
     session = item("sessions", {"attrs": {"release": "app@1.0.0", "environment": "production"}, "aggregates": []})
     assert checks.release_on_items("production.release.every-item", [tx("a", "m"), session], "app@1.0.0").passed
+    # An app whose target file does not declare release health is not failed for sending no session.
+    lenient = checks.release_on_items(
+        "production.release.every-item", [tx("a", "m")], "app@1.0.0", release_health=False
+    )
+    assert lenient.passed
 
 
 def test_normalization_errors_are_read_from_meta() -> None:
