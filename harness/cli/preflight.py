@@ -22,17 +22,23 @@ if TYPE_CHECKING:
 __all__ = ["preflight"]
 
 
+def _where(described: Described, exc: Exception) -> str:
+    """The file and the key of the process that failed: each lifecycle error starts with its name."""
+    name = str(exc).split(":", 1)[0]
+    key = f"services.{name}.start" if name in described.model.services else "app.start"
+    return f"{described.path}: {key}"
+
+
 def preflight(described: Described, log_dir: Path) -> str:
     """Build and trial-start what ``described`` says; a note for the report, or `TargetSetupError`."""
     took = build(described, log_dir)
-    where = f"{described.path}: app.start"
     options = TargetOptions(release=None, server_dsn=None, browser_dsn=None, fault_token=None)
     try:
         target = start_described(described, options, log_dir)
     except TargetUnavailable as exc:
-        raise TargetSetupError(f"{where}: cannot run here: {exc}") from None
+        raise TargetSetupError(f"{_where(described, exc)}: cannot run here: {exc}") from None
     except ProcessStartError as exc:
-        raise TargetSetupError(f"{where}: did not start: {exc}") from None
+        raise TargetSetupError(f"{_where(described, exc)}: did not start: {exc}") from None
     try:
         return (
             f"target {described.name}: built in {took:.1f} s, started in {target.startup_seconds:.1f} s and"

@@ -353,11 +353,11 @@ def _run_marked(args: argparse.Namespace, plan: RunPlan) -> int:
     )
     path = write_report(args.reports, info, results)
     if interrupted:
-        console.print(f"sentry-gate: {notes[0]}", style="bold yellow")
+        console.print(f"sentry-gate: {notes[0]}", style="bold yellow", markup=False)
         console.print(f"report: {path}")
         return 128 + interrupted
     if setup_failed:
-        console.print(f"sentry-gate: set-up error: {notes[0]}", style="bold red")
+        console.print(f"sentry-gate: set-up error: {notes[0]}", style="bold red", markup=False)  # [a.b] is no markup
         console.print(f"report: {path}")
         return EXIT_SETUP
     verdict = overall_verdict(results)

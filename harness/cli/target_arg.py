@@ -63,7 +63,8 @@ def resolve_target(arg: str | None) -> ResolvedTarget:
         known = ", ".join(f"bundled:{n}" for n in BUNDLED_TARGETS)
         raise UsageError(f"--target {arg!r}: no such file; name a target file, {known}, or an http(s) URL")
     described = load_target_file(path)
-    return ResolvedTarget(label=str(path), described=described, url=described.model.app.url)
+    url = described.model.app.url
+    return ResolvedTarget(label=str(path), described=described, url=url.rstrip("/") if url else None)
 
 
 def waivers(resolved: ResolvedTarget, flags: list[str]) -> dict[str, str]:

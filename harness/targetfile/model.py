@@ -193,7 +193,9 @@ class App(_Table):
     """The app: a URL where it already runs, or how to build, start and stop it."""
 
     url: str | None = Field(None, description="the app's URL when the gate does not start it (no restarts then)")
-    start: list[str] | None = Field(None, description="the start command (a list, or a string run by sh -c)")
+    start: Annotated[list[str], Field(min_length=1)] | None = Field(
+        None, description="the start command (a list, or a string run by sh -c)"
+    )
     cwd: str = Field(".", description="working directory, relative to the target file")
     env: dict[str, str] = Field(default_factory=dict, description="extra environment variables")
     port: Port = Field(default_factory=Port, description="how the port reaches the app")

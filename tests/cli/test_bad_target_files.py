@@ -113,6 +113,12 @@ CASES: dict[str, Case] = {
         setup_error=True,
         shows=("@FILE@: app.build.command 'sh -c echo build-broke >&2; exit 1' exited 1", "build-broke"),
     ),
+    "a build whose output looks like markup": Case(  # printed as it is: "[/src/main.ts]" is no style tag
+        HEAD + STARTED + '[app.build]\ncommand = "echo \'[/src/main.ts] error TS2304\' >&2; exit 2"\n'
+        'env = { CASE_TOKEN = "@TOKEN@" }\n',
+        setup_error=True,
+        shows=("@FILE@: app.build.command", "exited 2", "[/src/main.ts] error TS2304"),
+    ),
     "a required path missing": Case(
         HEAD + STARTED + 'requires = [{ path = "dist/index.html", hint = "run npm run build first" }]\n' + SERVICE,
         setup_error=True,
