@@ -26,12 +26,14 @@ from harness.recorder import CheckRecorder
 from harness.results import CheckResult, MaskedLocation, Verdict
 from harness.settings import Settings
 from harness.targets.fixtures import TargetFactory
+from harness.targets.selection import selected_targets
 from harness.targets.target import Target
 
 # What this suite needs from a target file (skipped, naming what is missing, on a file without it).
 pytestmark = pytest.mark.needs("bundled", "gate_routes")
 
-SERVERS = ("express-vue", "python-api")
+SERVERS = tuple(selected_targets(Settings.from_environ()))
+"""The run's target (``--target``), else every bundled app: one rule for every suite."""
 
 
 def dump_canaries(canaries: list[Canary]) -> None:
