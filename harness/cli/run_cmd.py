@@ -387,7 +387,8 @@ def _judge(
     described = plan.settings.target_file
     if not plan.external and described is not None and plan.suites:
         try:
-            notes.append(preflight(load_target_file(described), out / "target"))
+            note, plan.settings = preflight(load_target_file(described), out / "target", client, plan.settings)
+            notes.append(note)
         except UsageError as exc:
             notes.insert(0, str(exc))
             return results, True

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from harness.common.prerequisites import unavailable
-from harness.ingest import ProjectHandle
-from harness.targets.launcher import BUNDLED_TARGETS, TargetUnavailable, start_target
+from harness.ingest import ProjectHandle, ProjectInfo
+from harness.settings import Settings
+from harness.targets.launcher import BUNDLED_TARGETS, TargetUnavailable, bundled_description, start_target
 from harness.targets.options import DEFAULT_RELEASE, TargetOptions, new_fault_token
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class TargetFactory:
     ) -> Target:
         """Start bundled target ``name``. ``fault_token`` "" makes a fresh one; None leaves the gate routes off."""
         server = ProjectHandle(self.ingest, self.ingest.create_project(f"{self.label} {name} server".strip()))
-        browser = ProjectHandle(self.ingest, self.ingest.create_project(f"{self.label} {name} browser".strip()))
+        browser = ProjectHandle(self.ingest, self._browser_project(name))
         options = TargetOptions(
             environment=environment,
             release=release,
@@ -82,6 +83,17 @@ class TargetFactory:
         started.server_project, started.browser_project = server, browser
         self.started.append(started)
         return started
+
+    def _browser_project(self, name: str) -> ProjectInfo:
+        """A fresh browser project, or the run's one when the page has its DSN built in (one build per run:
+        the run created that project before the build, and tests tell their page traffic apart by marks)."""
+        settings = Settings.from_environ()
+        baked = bundled_description(name, settings).model.sentry.browser_dsn_at == "build"
+        if baked and settings.browser_project is not None:
+            for project in self.ingest.projects():
+                if project.id == settings.browser_project:
+                    return project
+        return self.ingest.create_project(f"{self.label} {name} browser".strip())
 
     def stop_all(self) -> None:
         """Stop every target, side by side (each waits for its own graceful shutdown); re-raise the first error."""
