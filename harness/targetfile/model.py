@@ -10,7 +10,7 @@ reason names the field. Pure data: no I/O here (`harness.targetfile.load` reads 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -20,6 +20,7 @@ __all__ = [
     "STOP_SIGNALS",
     "App",
     "Build",
+    "Data",
     "EnvironmentPromise",
     "Expect",
     "GateRoutes",
@@ -46,7 +47,8 @@ RATE_NAMES: Final = (
     "replays_on_error_sample_rate",
 )
 """The sample rates an environment may promise, and a ``[sentry.rates]`` variable may carry."""
-STOP_SIGNALS: Final = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGKILL")
+StopSignal = Literal["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGKILL"]
+STOP_SIGNALS: Final = get_args(StopSignal)
 CANARY_KINDS: Final = ("email", "name", "phone", "card", "iban", "token", "password", "text", "marker")
 """The ``{canary.KIND}`` placeholders a request or journey step may carry (one fresh value per run)."""
 _PLACEHOLDER = re.compile(r"\{canary\.([A-Za-z_]+)\}")
@@ -147,23 +149,18 @@ class Requirement(_Table):
     hint: str = Field("", description="how to get it (shown when it is missing)")
 
 
-class Service(_Table):
-    """A process started beside the app (a fake upstream, a database), with the app's lifecycle fields."""
+class _Process(_Table):
+    """What every process the gate starts shares (the app and each service): where and how it runs and stops."""
 
-    start: Annotated[list[str], Field(min_length=1)] = Field(
-        description="the command: a list of arguments, or one string run by sh -c; {python} is the gate's Python"
-    )
     cwd: str = Field(".", description="working directory, relative to the target file")
     env: dict[str, str] = Field(default_factory=dict, description="extra environment variables")
     port: Port = Field(default_factory=Port, description="how the port reaches the process")
-    ready: Readiness = Field(default_factory=Readiness, description="when the process counts as started")
-    stop_signal: Literal["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGKILL"] = Field(
-        "SIGTERM", description="the signal that asks the process to stop (then SIGKILL after stop_timeout_s)"
+    stop_signal: StopSignal = Field(
+        "SIGTERM",
+        description="the signal that asks it to stop (then SIGKILL after stop_timeout_s); the shutdown checks send it",
     )
     stop_timeout_s: Seconds = Field(10.0, description="how long a graceful stop may take")
     requires: list[Requirement] = Field(default_factory=list, description="what must exist before it starts")
-
-    _start = field_validator("start", mode="before")(classmethod(lambda cls, v: _command(v)))
 
     @field_validator("env")
     @classmethod
@@ -171,6 +168,17 @@ class Service(_Table):
         for name in value:
             _check_variable(name)
         return value
+
+
+class Service(_Process):
+    """A process started beside the app (a fake upstream, a database), with the app's lifecycle fields."""
+
+    start: Annotated[list[str], Field(min_length=1)] = Field(
+        description="the command: a list of arguments, or one string run by sh -c; {python} is the gate's Python"
+    )
+    ready: Readiness = Field(default_factory=Readiness, description="when the process counts as started")
+
+    _start = field_validator("start", mode="before")(classmethod(lambda cls, v: _command(v)))
 
     @model_validator(mode="after")
     def _ready(self) -> Service:
@@ -189,22 +197,14 @@ class Build(_Table):
     _command = field_validator("command", mode="before")(classmethod(lambda cls, v: _command(v)))
 
 
-class App(_Table):
+class App(_Process):
     """The app: a URL where it already runs, or how to build, start and stop it."""
 
     url: str | None = Field(None, description="the app's URL when the gate does not start it (no restarts then)")
     start: Annotated[list[str], Field(min_length=1)] | None = Field(
         None, description="the start command (a list, or a string run by sh -c)"
     )
-    cwd: str = Field(".", description="working directory, relative to the target file")
-    env: dict[str, str] = Field(default_factory=dict, description="extra environment variables")
-    port: Port = Field(default_factory=Port, description="how the port reaches the app")
     ready: Readiness | None = Field(None, description="when the app counts as started (with start)")
-    stop_signal: Literal["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGKILL"] = Field(
-        "SIGTERM", description="the signal that asks the app to stop; the shutdown checks send it too"
-    )
-    stop_timeout_s: Seconds = Field(10.0, description="how long a graceful stop may take")
-    requires: list[Requirement] = Field(default_factory=list, description="what must exist before it starts")
     build: Build | None = Field(None, description="the build run once per run before the app starts")
 
     _start = field_validator("start", mode="before")(classmethod(lambda cls, v: None if v is None else _command(v)))
@@ -226,13 +226,6 @@ class App(_Table):
         if self.start is not None and implicit and not any("{port}" in arg for arg in self.start):
             raise ValueError("say how the port reaches the app: port.variable, port.announce or {port} in start")
         return self
-
-    @field_validator("env")
-    @classmethod
-    def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
-            _check_variable(name)
-        return value
 
 
 class SentryVariables(_Table):
