@@ -412,7 +412,9 @@ class Data(_Table):
     """Where sensitive data enters the app: the privacy audit plants canaries there and searches for them."""
 
     secrets: list[str] = Field(
-        default_factory=list, description="variables holding secrets the app reads; started with canary values"
+        default_factory=list,
+        description="variables holding secrets the app reads: never inherited from the runner (the privacy"
+        " suites do not plant canary values in them yet)",
     )
     fixed: dict[str, str] = Field(
         default_factory=dict, description="label = value: sensitive values you already know (seeded test data)"
