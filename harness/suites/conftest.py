@@ -22,6 +22,7 @@ from harness.targetfile.needs import missing_reason
 from harness.targets.launcher import BUNDLED_TARGETS
 
 REASON = "needs a bundled target (it restarts the target with other settings); the run names an external deployment"
+EXTERNAL_ONLY = "runs only on a deployment the gate cannot restart (a URL); the other suites check its ids more deeply"
 MARKERS = (
     "browser: needs Debian's /usr/bin/chromium (installed by the make targets)",
     "slow: takes more than a few seconds",
@@ -44,6 +45,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if item.get_closest_marker("external_target") is None:
                 item.add_marker(skip)
         return
+    only_external = pytest.mark.skip(reason=EXTERNAL_ONLY)
+    for item in items:
+        if item.get_closest_marker("external_target") is not None:
+            item.add_marker(only_external)
     if settings.target_file is None:
         return  # the bundled apps' own files declare everything their checks need
     model = load_target_file(settings.target_file).model

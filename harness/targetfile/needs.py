@@ -30,15 +30,13 @@ def _value(model: TargetFile, path: str) -> object:
 
 def missing_reason(model: TargetFile, needs: tuple[str, ...], bundled_names: tuple[str, ...]) -> str | None:
     """Why a check needing ``needs`` cannot run on the app ``model`` describes, or None if it can."""
-    missing = []
-    for path in needs:
-        if path == BUNDLED:
-            if model.name not in bundled_names:
-                missing.append(
-                    "what only the bundled reference apps provide today (their own routes, build and throw sites)"
-                )
-        elif not _value(model, path):
-            missing.append(f"[{path}]" if "." not in path else path)
+    if BUNDLED in needs and model.name not in bundled_names:
+        return (
+            f"runs only on the bundled reference apps today (it drives their own routes, build and throw sites),"
+            f" not on {model.name!r}"
+        )
+    missing = [path for path in needs if path != BUNDLED and not _value(model, path)]
     if not missing:
         return None
-    return f"needs {', '.join(missing)} in the target file {model.name!r}, which does not declare it"
+    fields = ", ".join(f"[{p}]" if "." not in p else p for p in missing)
+    return f"needs {fields} in the target file of {model.name!r}, which does not declare it"
