@@ -20,7 +20,13 @@ from tests.support.target_copy import copy_outside
 
 def validate(*args: str, cwd: Path) -> tuple[int, list[str]]:
     done = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "validate", "--profile", "pre-release", *args],
+        [
+            sys.executable,
+            "-m",
+            "harness.cli",
+            "validate",
+            *(args if "--profile" in args else ("--profile", "pre-release", *args)),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -42,3 +48,15 @@ def test_a_copy_outside_the_repository_collects_the_same_checks(name: str, tmp_p
     assert len(bundled) > 50
     assert copied == bundled
     assert all(row.startswith("run ") for row in bundled), [r for r in bundled if not r.startswith("run ")]
+
+
+@pytest.mark.slow
+def test_validate_on_a_url_only_file_lists_every_check_as_skipped_with_its_reason(tmp_path: Path) -> None:
+    (tmp_path / "sentry-gate.toml").write_text(
+        'name = "shop"\n[app]\nurl = "http://127.0.0.1:3999"\n[environments.prod]\ntraces_sample_rate = 0.2\n'
+    )
+    code, rows = validate("--profile", "privacy-audit", cwd=tmp_path)
+    assert code == 3  # a run could not pass: nothing it could judge
+    assert rows
+    assert all(row.startswith("skip ") for row in rows), rows
+    assert all("restarts the target with other settings" in row for row in rows), rows
