@@ -114,7 +114,7 @@ CASES: dict[str, Case] = {
         shows=("@FILE@: app.build.command 'sh -c echo build-broke >&2; exit 1' exited 1", "build-broke"),
     ),
     "a build whose output looks like markup": Case(  # printed as it is: "[/src/main.ts]" is no style tag
-        HEAD + STARTED + '[app.build]\ncommand = "echo \'[/src/main.ts] error TS2304\' >&2; exit 2"\n'
+        HEAD + STARTED + "[app.build]\ncommand = \"echo '[/src/main.ts] error TS2304' >&2; exit 2\"\n"
         'env = { CASE_TOKEN = "@TOKEN@" }\n',
         setup_error=True,
         shows=("@FILE@: app.build.command", "exited 2", "[/src/main.ts] error TS2304"),
