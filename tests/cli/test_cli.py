@@ -50,6 +50,8 @@ def test_run_writes_a_report_and_says_which_suites_are_missing(tmp_path: Path) -
             str(tmp_path / "reports"),
             "--suites",
             str(tmp_path / "no-suites"),
+            "--target",
+            "bundled:python-api",
         ]
     )
     assert code == 3  # a run that judged nothing is never a pass

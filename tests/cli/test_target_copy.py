@@ -47,7 +47,8 @@ def test_a_copy_outside_the_repository_collects_the_same_checks(name: str, tmp_p
     assert copied_code == 0, copied
     assert len(bundled) > 50
     assert copied == bundled
-    assert all(row.startswith("run ") for row in bundled), [r for r in bundled if not r.startswith("run ")]
+    skipped = [r for r in bundled if not r.startswith("run ")]
+    assert all("runs only on a deployment the gate cannot restart" in r for r in skipped), skipped  # URL-only checks
 
 
 @pytest.mark.slow

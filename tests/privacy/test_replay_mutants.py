@@ -17,7 +17,7 @@ from harness.ingest import IngestClient
 from harness.privacy import Scanner
 from harness.privacy.canaries import Canary
 from harness.settings import SelfTestSettings, Settings
-from harness.targets.launcher import BUNDLED_TARGETS
+from harness.targets import unavailable_reason
 from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.node, pytest.mark.slow]
@@ -52,7 +52,7 @@ SECTION = re.compile(r"^_{3,} (test_\w+)\[([a-z-]+)\] _{3,}$")
 
 @pytest.fixture(autouse=True)
 def _needs_the_bundled_target_and_chromium() -> None:
-    missing = BUNDLED_TARGETS["express-vue"].missing() or chromium_missing()
+    missing = unavailable_reason("express-vue") or chromium_missing()
     if missing:
         unavailable(missing)
 

@@ -18,7 +18,7 @@ from harness.ingest import IngestClient
 from harness.privacy import Scanner
 from harness.privacy.canaries import Canary
 from harness.settings import SelfTestSettings, Settings
-from harness.targets.launcher import BUNDLED_TARGETS
+from harness.targets import unavailable_reason
 from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]
@@ -53,7 +53,7 @@ SECTION = re.compile(r"^_{3,} (test_\w+)\[(express-vue|python-api)-([a-z-]+)\] _
 
 @pytest.fixture(autouse=True)
 def _needs_the_bundled_targets() -> None:
-    missing = BUNDLED_TARGETS["express-vue"].missing()
+    missing = unavailable_reason("express-vue")
     if importlib.util.find_spec("sentry_relay") is None:
         missing = "sentry-relay is not installed (the Relay net's check would be skipped)"
     if missing:

@@ -13,7 +13,7 @@ from harness.common.browser import chromium_missing
 from harness.common.prerequisites import unavailable
 from harness.ingest import IngestClient
 from harness.settings import SelfTestSettings, Settings
-from harness.targets.launcher import BUNDLED_TARGETS
+from harness.targets import unavailable_reason
 from tests.support.settings import use_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.node, pytest.mark.slow]
@@ -84,7 +84,7 @@ HARDENED_CHECKS = 14
 
 @pytest.fixture(autouse=True)
 def _needs_the_bundled_target_and_chromium() -> None:
-    missing = BUNDLED_TARGETS["express-vue"].missing() or chromium_missing()
+    missing = unavailable_reason("express-vue") or chromium_missing()
     if missing:
         unavailable(missing)
 
