@@ -74,6 +74,7 @@ bench: install-python
 	$(PY) benchmarks/overhead_calibration.py --minutes 5 --block-seconds 5 --rate 40 --target python-api
 	$(PY) benchmarks/overhead_power.py --repeats 5
 	$(PY) benchmarks/browser_overhead.py --rounds 40 --aa
+	$(PY) benchmarks/absence_handshake.py
 
 clean:
 	rm -rf $(STAMPS) reports .sentry-gate
