@@ -1,0 +1,35 @@
+"""``python -m shop``: Sentry first, then the app, served on 127.0.0.1:$SHOP_PORT until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType
+
+from werkzeug.serving import make_server
+
+from shop.settings import Settings
+from shop.telemetry import close_sentry, init_sentry
+
+
+def main() -> int:
+    settings = Settings.from_environ()
+    init_sentry(settings)
+    from shop.app import create_app
+
+    server = make_server("127.0.0.1", settings.port, create_app(settings), threaded=True)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"shop listening on http://127.0.0.1:{server.server_port} ({settings.env})", flush=True)
+    server.serve_forever()
+    close_sentry()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
