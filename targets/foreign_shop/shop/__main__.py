@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -15,6 +16,7 @@ from shop.telemetry import close_sentry, init_sentry
 
 def main() -> int:
     settings = Settings.from_environ()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     init_sentry(settings)
     from shop.app import create_app
 

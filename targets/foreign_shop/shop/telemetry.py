@@ -78,6 +78,7 @@ def init_sentry(settings: Settings) -> None:
         "release": settings.release,
         "traces_sample_rate": traces,
         "send_default_pii": cfg.send_default_pii,
+        "include_local_variables": False,  # a frame's locals hold card numbers and passwords
         "integrations": [
             FlaskIntegration(transaction_style="url"),
             LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),

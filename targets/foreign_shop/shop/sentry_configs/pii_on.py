@@ -1,4 +1,4 @@
-"""Mistake: send_default_pii=True (cookies, auth headers, the user's IP go to Sentry)."""
+"""Mistake: send_default_pii=True (the user's IP, user ids and cookies go to Sentry)."""
 
 from dataclasses import replace
 
