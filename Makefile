@@ -29,9 +29,11 @@ lint: install-python
 
 install: install-python install-node install-browser targets
 
-# The bundled reference targets (npm ci from lockfiles and the client build, each only when its inputs changed).
+# The bundled reference targets and the foreign shop's page (npm ci from lockfiles and the builds, each only when
+# its inputs changed; the shop's page is built without a DSN here, a run rebuilds it with its own).
 targets:
 	bash targets/express_vue/build.sh default maps-referenced no-debug-ids stale-maps no-sentry
+	bash targets/foreign_shop/build.sh
 
 install-python: $(STAMPS)/python
 $(STAMPS)/python: pyproject.toml
