@@ -14,8 +14,7 @@ from harness.ingest import IngestClient, ProjectHandle
 from harness.ingest.wire import StoredItem
 from harness.targets.lifecycle import build
 from harness.targets.target import Target
-from tests.targets.foreign_shop.conftest import Shops
-from tests.targets.foreign_shop.shop import RELEASE, described
+from tests.targets.foreign_shop.shop import RELEASE, Shops, described
 
 # One worker builds the page at a time (the bundle is one file in the source tree).
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("foreign-shop-page")]

@@ -6,19 +6,20 @@ request, carrying a fresh marker, arrives after everything the SDK captured befo
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.ingest import ProjectHandle
 from harness.ingest.wire import StoredItem
 from harness.production.absence import await_sentinel, sentinel_headers, sentinel_marker
 from harness.targets.target import Target
-from tests.targets.foreign_shop.conftest import Shops
-from tests.targets.foreign_shop.shop import RELEASE, exception_types, send
+from tests.targets.foreign_shop.shop import RELEASE, Shops, exception_types, send
 
 DECLINED = "PaymentDeclined"
 CARD = "4000000000000002"
 BIG_CART = [{"id": "p-100", "quantity": 1}] * 80  # 80 log lines, so 80 breadcrumbs before the error
 
 
-def declined_event(target: Target, project: ProjectHandle, **changes: object) -> StoredItem:
+def declined_event(target: Target, project: ProjectHandle, **changes: Any) -> StoredItem:
     """Send the file's declared error request; the event it makes."""
     assert send(target, "checkout-declined", **changes).status_code == 500
     (event,) = project.wait_for_items("event", timeout=10)
