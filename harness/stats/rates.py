@@ -15,6 +15,7 @@ Size and power are computed exactly by summing binomial probabilities over every
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from harness.results import Verdict
@@ -36,13 +37,20 @@ class RateDecision:
         band = f"{self.expected:g} ± {self.tolerance:g}"
         ci = f"[{self.interval.low:.4f}, {self.interval.high:.4f}]"
         lvl = f"{self.interval.level * 100:.4g}%"
+        power = self.evidence.get("power")
+        stated = (
+            f" (at n={self.n} a correct rate passes with P={power['pass_if_correct']:.3f}; one off by"
+            f" 2×{self.tolerance:g} fails with P≥{power['fail_if_off_twice']:.3f})"
+            if power
+            else ""
+        )
         if self.verdict is Verdict.PASS:
-            return f"{what} {self.observed:.4f} ({self.k}/{self.n}), {lvl} CI {ci} within {band}"
+            return f"{what} {self.observed:.4f} ({self.k}/{self.n}), {lvl} CI {ci} within {band}{stated}"
         if self.verdict is Verdict.FAIL:
-            return f"{what} {self.observed:.4f} ({self.k}/{self.n}), {lvl} CI {ci} entirely outside {band}"
+            return f"{what} {self.observed:.4f} ({self.k}/{self.n}), {lvl} CI {ci} entirely outside {band}{stated}"
         return (
             f"{what} {self.observed:.4f} ({self.k}/{self.n}), {lvl} CI {ci} overlaps the edge of {band};"
-            f" precision reached ±{self.interval.half_width:.4f}, more samples needed"
+            f" precision reached ±{self.interval.half_width:.4f}, more samples needed{stated}"
         )
 
 
@@ -81,8 +89,26 @@ def decide_rate(
             "interval": ci.as_list(),
             "level": level,
             "method": method,
+            **({"power": dict(stated_power(n, expected, tolerance, level=level, method=method))} if n else {}),
         },
     )
+
+
+@cache
+def stated_power(
+    n: int, expected: float, tolerance: float, *, level: float, method: str = "wilson"
+) -> dict[str, float]:
+    """What a rate check of ``n`` samples promises, exactly (binomial): the probability that a correct rate
+    PASSes, and the smallest probability that a rate off by twice the tolerance FAILs (a rate just at the
+    band's edge cannot be told from a correct one by any n: 2× is the design point of `sample_size`)."""
+    correct = verdict_probabilities(n, expected, expected, tolerance, level=level, method=method)
+    off = [power(n, expected, tolerance, r, level=level, method=method) for r in off_rates(expected, tolerance)]
+    # Cached: the same check design repeats (a simulation decides 1000 runs of one n); callers copy it.
+    return {
+        "pass_if_correct": round(correct[Verdict.PASS], 4),
+        "fail_if_correct": round(correct[Verdict.FAIL], 6),
+        "fail_if_off_twice": round(min(off), 4) if off else 0.0,
+    }
 
 
 def verdict_probabilities(

@@ -96,3 +96,18 @@ def test_sample_size_with_a_pass_probability_makes_a_correct_rate_pass(expected:
     sized = sample_size(expected, 0.02, level=level, pass_probability=0.99)
     assert sized > plain
     assert verdict_probabilities(sized, expected, expected, 0.02, level=level)[Verdict.PASS] >= 0.99
+
+
+def test_a_rate_check_states_its_power_and_it_is_exact() -> None:
+    """Each rate decision says, for its own n, how likely a correct rate passes and how likely one off by
+    twice the tolerance fails: the same figures `verdict_probabilities` and `power` compute."""
+    n, expected, tolerance, level = 102, 0.1, 0.2, 0.9917
+    decision = decide_rate(10, n, expected, tolerance, level=level)
+    stated = decision.evidence["power"]
+    correct = verdict_probabilities(n, expected, expected, tolerance, level=level)
+    assert stated["pass_if_correct"] == round(correct[Verdict.PASS], 4)
+    assert stated["fail_if_off_twice"] == round(
+        min(power(n, expected, tolerance, r, level=level) for r in off_rates(expected, tolerance)), 4
+    )
+    assert f"at n={n} a correct rate passes with P={stated['pass_if_correct']:.3f}" in decision.summary("rate")
+    assert stated["fail_if_off_twice"] >= 0.95  # what sample_size was asked for
