@@ -98,6 +98,8 @@ class ProductionSettings:
     browser_rate_targets: tuple[str, ...] | None = None
     delivery_errors: int = 2000
     browser_delivery_errors: int = 200
+    traces_requests: int | None = None
+    """A fixed number of requests per server traces rate check (self-tests); None: sized for its power."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +248,7 @@ VARIABLES: Final[dict[str, tuple[tuple[str, ...], Callable[[str], Any]]]] = {
     "GATE_BROWSER_RATE_TARGETS": (("production", "browser_rate_targets"), _names),
     "GATE_DELIVERY_ERRORS": (("production", "delivery_errors"), int),
     "GATE_BROWSER_DELIVERY_ERRORS": (("production", "browser_delivery_errors"), int),
+    "GATE_TRACES_REQUESTS": (("production", "traces_requests"), int),
     "GATE_MUTANT": (("self_test", "mutant"), str),
     "GATE_MUTANTS": (("self_test", "mutants"), _names),
     "GATE_PRIVACY_CANARY_DUMP": (("self_test", "canary_dump"), Path),
