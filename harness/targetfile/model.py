@@ -452,11 +452,17 @@ class GateRoutes(_Table):
     fault: str = Field("/__gate/fault", description="POST {kind, marker}: raise a fault in the server")
     flush: str = Field("/__gate/flush", description="POST: flush the server SDK; answers when done")
     page_hook: bool = Field(False, description="the page exposes window.__gate (capture, flush)")
+    variant_variable: str | None = Field(
+        None, description="the variable that selects a whole configuration variant (the gate's own self-tests)"
+    )
+    mutant_variable: str | None = Field(
+        None, description="the variable that plants one named Sentry mistake (the gate's own self-tests)"
+    )
 
-    @field_validator("token_variable")
+    @field_validator("token_variable", "variant_variable", "mutant_variable")
     @classmethod
-    def _variable(cls, value: str) -> str:
-        return _check_variable(value)
+    def _variable(cls, value: str | None) -> str | None:
+        return None if value is None else _check_variable(value)
 
 
 class TargetFile(_Table):

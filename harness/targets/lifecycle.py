@@ -35,7 +35,6 @@ import httpx
 from harness.common.process import ManagedProcess, ProcessStartError
 from harness.common.process import Readiness as ReadyWhen
 from harness.errors import UsageError
-from harness.settings import AppVariables
 from harness.targetfile.model import Readiness
 from harness.targets.environ import inherited, service_environment
 from harness.targets.target import Target
@@ -127,11 +126,22 @@ def app_environment(
         url = upstream_urls[upstream_name].rstrip("/")
         for variable, template in upstream.variables.items():
             values[variable] = _fill(template, {"url": url})
-    # The bundled apps' own overrides (docs/design.md: target contract): a variant and a mutant.
-    if options.variant != "hardened":
-        values[AppVariables.VARIANT] = options.variant
-    if options.mutant is not None:
-        values[AppVariables.MUTANT] = options.mutant
+    # A variant and a mutant (the gate's self-tests), through the variables the file's gate routes name.
+    routes = model.gate_routes
+    overrides: list[tuple[str | None, str | None, str]] = [
+        (
+            options.variant if options.variant != "hardened" else None,
+            routes.variant_variable if routes else None,
+            "variant",
+        ),
+        (options.mutant, routes.mutant_variable if routes else None, "mutant"),
+    ]
+    for asked, carrier, what in overrides:
+        if asked is None:
+            continue
+        if not carrier:
+            raise ValueError(f"{described.path}: a {what} ({asked!r}) needs gate_routes.{what}_variable")
+        values[carrier] = asked
     env.update({k: v for k, v in values.items() if v is not None})
     for key, value in options.extra_env.items():
         if value is None:
