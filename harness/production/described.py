@@ -197,14 +197,21 @@ def _absence_result(
     return CheckResult(check_id, verdict[proof.outcome], f"{what}: {proof.summary()}", evidence)
 
 
+def _after(
+    target: Target, traffic: Traffic, requests: Sequence[tuple[str, str, Mapping[str, str], Any]], concurrency: int
+) -> tuple[str, list[StoredItem]]:
+    """Send ``requests`` once the project is quiet, then the sentinel: its marker and the items stored since."""
+    before = _quiet_baseline(_project(target))
+    burst(target, requests, concurrency=concurrency)
+    marker, items, _ = _sentinel(target, traffic)
+    return marker, [i for i in items if i.id not in before]
+
+
 def probe_kill_switch(target: Target, traffic: Traffic, *, requests: int = 100) -> CheckResult:
     """The app started with every declared rate variable at 0: its ordinary traffic, then the sentinel
     error (the control that errors still go out); no transaction may be among what arrived."""
     assert traffic.ordinary is not None
-    before = _quiet_baseline(_project(target))
-    burst(target, [as_burst(traffic.ordinary)] * requests)
-    marker, items, _ = _sentinel(target, traffic)
-    new = [i for i in items if i.id not in before]
+    marker, new = _after(target, traffic, [as_burst(traffic.ordinary)] * requests, concurrency=8)
     return _absence_result(
         "production.rollback.kill-switch",
         new,
@@ -217,10 +224,7 @@ def probe_kill_switch(target: Target, traffic: Traffic, *, requests: int = 100) 
 def probe_health_transactions(target: Target, traffic: Traffic, *, requests: int = 20) -> CheckResult:
     """The declared health and monitoring requests; none of their transactions may arrive."""
     paths = {urlsplit(as_burst(r)[1]).path for r in traffic.health}
-    before = _quiet_baseline(_project(target))
-    burst(target, [as_burst(r) for r in traffic.health] * requests, concurrency=2)
-    marker, items, _ = _sentinel(target, traffic)
-    new = [i for i in items if i.id not in before]
+    marker, new = _after(target, traffic, [as_burst(r) for r in traffic.health] * requests, concurrency=2)
     return _absence_result(
         "production.filters.health-transactions",
         new,
