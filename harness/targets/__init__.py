@@ -6,7 +6,7 @@ a bundled app through its own file; ``describe_external`` says how to point a de
 Suites use the ``target`` fixture from ``harness.targets.fixtures``.
 """
 
-from harness.targets.external import ExternalTarget, describe_external, external_target, is_external
+from harness.targets.external import ExternalTarget, describe_external, external_target
 from harness.targets.launcher import (
     BUNDLED_TARGETS,
     TargetUnavailable,
@@ -36,7 +36,6 @@ __all__ = [
     "bundled_description",
     "describe_external",
     "external_target",
-    "is_external",
     "running_target",
     "start_described",
     "start_target",

@@ -21,13 +21,7 @@ __all__ = [
     "ExternalTarget",
     "describe_external",
     "external_target",
-    "is_external",
 ]
-
-
-def is_external(target: str) -> bool:
-    """True for a deployment's URL, False for ``bundled:<name>``."""
-    return not target.startswith("bundled:")
 
 
 @dataclass(frozen=True, slots=True)
