@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from harness.production import checks
 from harness.production.absence import (
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SENTINEL_TIMEOUT_S",
     "Traffic",
+    "as_burst",
     "filled",
     "probe_development_silent",
     "probe_health_transactions",
@@ -65,7 +66,7 @@ def filled(text: str) -> str:
 
 def as_burst(request: Request, headers: Mapping[str, str] | None = None) -> tuple[str, str, Mapping[str, str], Any]:
     """One declared request as `harness.production.drive.burst` sends it (query in the path, JSON body)."""
-    query = "&".join(f"{k}={filled(v)}" for k, v in request.query.items())
+    query = urlencode({k: filled(v) for k, v in request.query.items()})
     path = filled(request.path) + (f"?{query}" if query else "")
     body = json.loads(filled(json.dumps(request.json_body))) if request.json_body is not None else None
     return request.method, path, {**{k: filled(v) for k, v in request.headers.items()}, **(headers or {})}, body

@@ -13,8 +13,6 @@ same ids more deeply).
 from __future__ import annotations
 
 import contextlib
-import json
-import re
 import time
 from dataclasses import dataclass
 
@@ -24,6 +22,7 @@ import pytest
 from harness.ingest import StoredItem
 from harness.ingest.wait import wait_until
 from harness.production import checks
+from harness.production.described import as_burst, filled
 from harness.recorder import CheckRecorder
 from harness.settings import Settings
 from harness.targetfile import TargetFile, load_target_file
@@ -42,23 +41,11 @@ def _declared(settings: Settings) -> TargetFile | None:
     return load_target_file(settings.target_file).model if settings.target_file is not None else None
 
 
-def _fill(text: str) -> str:
-    """``{canary.KIND}`` placeholders as plain marked values (the privacy audit plants real canaries)."""
-    return re.sub(r"\{canary\.([a-z_]+)\}", r"sentry-gate-\1", text)
-
-
 def _send(http: httpx.Client, request: Request) -> None:
-    body = json.loads(_fill(json.dumps(request.json_body))) if request.json_body is not None else None
-    form = {k: _fill(v) for k, v in request.form.items()} if request.form is not None else None
+    method, path, headers, body = as_burst(request)
+    form = {k: filled(v) for k, v in request.form.items()} if request.form is not None else None
     with contextlib.suppress(httpx.HTTPError):  # the deployment's own problem; what it sent is still read
-        http.request(
-            request.method,
-            _fill(request.path),
-            params={k: _fill(v) for k, v in request.query.items()},
-            headers={k: _fill(v) for k, v in request.headers.items()},
-            json=body,
-            data=form,
-        )
+        http.request(method, path, headers=dict(headers), json=body, data=form)
 
 
 @dataclass(frozen=True)
