@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from harness.targetfile.model import RATE_NAMES
+from harness.targets.launcher import bundled_description
 
 if TYPE_CHECKING:
+    from harness.settings import Settings
     from harness.targetfile import Described
 
-__all__ = ["EnvironmentExpectation", "ExpectationError", "Expectations", "expectations_from"]
+__all__ = [
+    "EnvironmentExpectation",
+    "ExpectationError",
+    "Expectations",
+    "checked_environments",
+    "expectations_from",
+    "target_expectations",
+]
 
 
 class ExpectationError(ValueError):
@@ -86,3 +95,13 @@ def expectations_from(described: Described) -> Expectations:
         primary=model.expect.default_environment
         or ("production" if "production" in envs else next(iter(envs), "production")),
     )
+
+
+def target_expectations(name: str, settings: Settings) -> Expectations:
+    """What target ``name``'s file promises: the run's own file when it names ``name``, else the bundled app's."""
+    return expectations_from(bundled_description(name, settings))
+
+
+def checked_environments(expectations: Expectations, settings: Settings) -> list[str]:
+    """The environments the production checks cover: the settings' narrowing, else every one the file declares."""
+    return list(settings.production.environments or expectations.environments)

@@ -19,7 +19,7 @@ import pytest
 
 from harness.production import described
 from harness.production.described import Traffic
-from harness.production.expectations import Expectations, expectations_from
+from harness.production.expectations import Expectations, checked_environments, target_expectations
 from harness.recorder import CheckRecorder
 from harness.results import CheckResult
 from harness.settings import Settings
@@ -49,11 +49,11 @@ def model(target: str) -> TargetFile:
 
 @cache
 def expectations(target: str) -> Expectations:
-    return expectations_from(bundled_description(target, SETTINGS))
+    return target_expectations(target, SETTINGS)
 
 
 def environments(target: str) -> list[str]:
-    return list(SETTINGS.production.environments or expectations(target).environments)
+    return checked_environments(expectations(target), SETTINGS)
 
 
 def _record(gate_check: CheckRecorder, result: CheckResult) -> None:

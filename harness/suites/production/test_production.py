@@ -31,7 +31,12 @@ from harness.production.browser import (
     probe_page_filters,
     probe_page_options,
 )
-from harness.production.expectations import EnvironmentExpectation, Expectations, expectations_from
+from harness.production.expectations import (
+    EnvironmentExpectation,
+    Expectations,
+    checked_environments,
+    target_expectations,
+)
 from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
 from harness.production.replay import probe_replay_rates
 from harness.recorder import CheckRecorder
@@ -39,7 +44,6 @@ from harness.results import CheckResult
 from harness.settings import Settings
 from harness.stats import familywise_level, sample_size
 from harness.targets.fixtures import TargetFactory
-from harness.targets.launcher import bundled_description
 from harness.targets.options import DEFAULT_RELEASE
 from harness.targets.selection import selected_targets
 from harness.targets.target import Target
@@ -50,7 +54,7 @@ SETTINGS = Settings.from_environ()
 @cache
 def expectations(target: str) -> Expectations:
     """What the target's file promises (the run's own file when it names this target)."""
-    return expectations_from(bundled_description(target, SETTINGS))
+    return target_expectations(target, SETTINGS)
 
 
 def primary(target: str) -> str:
@@ -60,7 +64,7 @@ def primary(target: str) -> str:
 
 def environments(target: str) -> list[str]:
     """The environments checked on ``target``: the settings' narrowing, else every one its file declares."""
-    return list(SETTINGS.production.environments or expectations(target).environments)
+    return checked_environments(expectations(target), SETTINGS)
 
 
 TARGETS = selected_targets(SETTINGS)  # `sentry-gate run --target bundled:<name>` narrows it
