@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 from harness.settings import Settings
 from harness.targetfile import Described, load_target_file
-from harness.targets.lifecycle import TargetUnavailable, start_described
+from harness.targets.lifecycle import TargetUnavailable, check_runnable, start_described
 from harness.targets.paths import TARGETS_DIR, require_source_checkout
 from harness.targets.spotify import FakeSpotify
 
@@ -63,11 +63,10 @@ def bundled_description(name: str, settings: Settings | None = None) -> Describe
 def unavailable_reason(name: str) -> str | None:
     """Why bundled app ``name`` cannot start here (a runtime or a build missing), or None."""
     described = bundled_description(name)
-    app = described.model.app
-    cwd = described.resolve(app.cwd)
-    for need in app.requires:
-        if not (cwd / need.path).exists():
-            return f"{name}: {need.path} is missing ({need.hint})"
+    try:
+        check_runnable(name, described.model.app, described)
+    except TargetUnavailable as exc:
+        return str(exc)
     return None
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "TargetUnavailable",
     "app_environment",
     "build",
+    "check_runnable",
     "free_port",
     "start_described",
     "wait_answering",
@@ -151,8 +152,10 @@ def app_environment(
     return env
 
 
-def _check_runnable(name: str, spec: App | Service, described: Described, cwd: Path) -> None:
+def check_runnable(name: str, spec: App | Service, described: Described) -> None:
+    """Raise `TargetUnavailable` if ``spec``'s program is not on PATH or a ``requires`` path is missing."""
     assert spec.start is not None
+    cwd = described.resolve(spec.cwd)
     program = spec.start[0]
     on_path = program == "{python}" or shutil.which(program, path=os.environ.get("PATH")) is not None
     if not on_path and not (cwd / program).exists():
@@ -198,7 +201,7 @@ def _start_one(
     assert spec.start is not None
     readiness = spec.ready or Readiness()
     cwd = described.resolve(spec.cwd)
-    _check_runnable(name, spec, described, cwd)
+    check_runnable(name, spec, described)
     port = spec.port
     values = {"python": sys.executable}
     announce = re.compile(port.announce) if port.announce else None
