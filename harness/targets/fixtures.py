@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from harness.ingest import IngestClient
+    from harness.targetfile import Described
     from harness.targets.target import Target
 
 __all__ = ["TARGET_MARKER", "TargetFactory", "target", "target_factory"]
@@ -43,10 +44,11 @@ TARGET_MARKER: Final = (
 class TargetFactory:
     """Starts bundled targets with their own ingest projects; ``stop_all`` stops every one of them."""
 
-    def __init__(self, ingest: IngestClient, log_root: Path, label: str = "") -> None:
+    def __init__(self, ingest: IngestClient, log_root: Path, label: str = "", settings: Settings | None = None) -> None:
         self.ingest = ingest
         self.log_root = log_root
         self.label = label
+        self.settings = Settings.from_environ() if settings is None else settings
         self.started: list[Target] = []
         self._sequence = itertools.count()  # log folder names, unique even when targets start in parallel
 
@@ -63,8 +65,9 @@ class TargetFactory:
         spotify_url: str | None = None,
     ) -> Target:
         """Start bundled target ``name``. ``fault_token`` "" makes a fresh one; None leaves the gate routes off."""
+        described = bundled_description(name, self.settings)
         server = ProjectHandle(self.ingest, self.ingest.create_project(f"{self.label} {name} server".strip()))
-        browser = ProjectHandle(self.ingest, self._browser_project(name))
+        browser = ProjectHandle(self.ingest, self._browser_project(name, described))
         options = TargetOptions(
             environment=environment,
             release=release,
@@ -77,21 +80,20 @@ class TargetFactory:
         )
         log_dir = self.log_root / f"{next(self._sequence):02d}-{name}-{options.describe().replace('/', '-')}"
         try:
-            started = start_target(name, options, log_dir, spotify_url=spotify_url)
+            started = start_target(name, options, log_dir, spotify_url=spotify_url, description=described)
         except TargetUnavailable as exc:
             unavailable(str(exc))
         started.server_project, started.browser_project = server, browser
         self.started.append(started)
         return started
 
-    def _browser_project(self, name: str) -> ProjectInfo:
+    def _browser_project(self, name: str, described: Described) -> ProjectInfo:
         """A fresh browser project, or the run's one when the page has its DSN built in (one build per run:
         the run created that project before the build, and tests tell their page traffic apart by marks)."""
-        settings = Settings.from_environ()
-        baked = bundled_description(name, settings).model.sentry.browser_dsn_at == "build"
-        if baked and settings.browser_project is not None:
+        baked = described.model.sentry.browser_dsn_at == "build"
+        if baked and self.settings.browser_project is not None:
             for project in self.ingest.projects():
-                if project.id == settings.browser_project:
+                if project.id == self.settings.browser_project:
                     return project
         return self.ingest.create_project(f"{self.label} {name} browser".strip())
 
@@ -109,9 +111,14 @@ class TargetFactory:
 
 @pytest.fixture(scope="module")
 def target_factory(
-    request: pytest.FixtureRequest, sentry_ingest: IngestClient, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    sentry_ingest: IngestClient,
+    tmp_path_factory: pytest.TempPathFactory,
+    gate_settings: Settings,
 ) -> Iterator[TargetFactory]:
-    factory = TargetFactory(sentry_ingest, tmp_path_factory.mktemp("targets"), label=request.node.name)
+    factory = TargetFactory(
+        sentry_ingest, tmp_path_factory.mktemp("targets"), label=request.node.name, settings=gate_settings
+    )
     try:
         yield factory
     finally:
