@@ -43,7 +43,7 @@ from harness.report.criteria import CRITERION_KEYS, judge_coverage, judged_nothi
 from harness.report.skips import SkippedTest, skipped_tests
 from harness.results import CheckResult, Verdict, overall_verdict
 from harness.settings import Settings, check_environment_name
-from harness.targetfile import load_target_file
+from harness.targetfile import Described
 
 PROFILES: dict[str, list[str]] = {
     "pre-release": ["production", "privacy", "release"],
@@ -131,6 +131,8 @@ class RunPlan:
     settings: Settings = field(default_factory=Settings)
     waivers: dict[str, str] = field(default_factory=dict)
     """Criteria no check needs to cover, with the reason the report prints (the file's, then --waive)."""
+    described: Described | None = None
+    """The target file, read and validated once (None for a bare URL)."""
 
     @property
     def target(self) -> str:
@@ -182,6 +184,7 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         missing=[s for s in wanted if s not in found],
         settings=settings,
         waivers=waivers(resolved, args.waive),
+        described=resolved.described,
     )
 
 
@@ -384,10 +387,9 @@ def _judge(
 ) -> tuple[list[CheckResult], bool]:
     """The handshake (external target) and the suites; the results and whether set-up failed."""
     results: list[CheckResult] = []
-    described = plan.settings.target_file
-    if not plan.external and described is not None and plan.suites:
+    if not plan.external and plan.described is not None and plan.suites:
         try:
-            note, plan.settings = preflight(load_target_file(described), out / "target", client, plan.settings)
+            note, plan.settings = preflight(plan.described, out / "target", client, plan.settings)
             notes.append(note)
         except UsageError as exc:
             notes.insert(0, str(exc))
