@@ -12,16 +12,14 @@ run (each needs a target the gate starts), exits 3 and says why, instead of pass
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from harness.cli.handshake import BROWSER_PROJECT, SERVER_PROJECT
 from harness.results import Verdict
 from harness.targets import TargetOptions, running_target
 from harness.targets.lifecycle import free_port
+from tests.support.url_run import deployment_dsns, run_on_url
 
 KEY = "fedcba9876543210fedcba9876543210"
 
@@ -30,35 +28,13 @@ KEY = "fedcba9876543210fedcba9876543210"
 @pytest.mark.xdist_group("external-target")
 def test_a_privacy_audit_of_a_url_with_nothing_checkable_exits_3_and_says_why(tmp_path: Path) -> None:
     port = free_port()
+    server_dsn, browser_dsn = deployment_dsns(KEY, port)
     options = TargetOptions(
-        server_dsn=f"http://{KEY}@127.0.0.1:{port}/{SERVER_PROJECT}",
-        browser_dsn=f"http://{KEY}@127.0.0.1:{port}/{BROWSER_PROJECT}",
-        extra_env={"SENTRY_TRACES_SAMPLE_RATE": "1.0"},
+        server_dsn=server_dsn, browser_dsn=browser_dsn, extra_env={"SENTRY_TRACES_SAMPLE_RATE": "1.0"}
     )
     with running_target("python-api", options, tmp_path / "deployment") as deployment:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "harness.cli",
-                "run",
-                "--profile",
-                "privacy-audit",
-                "--target",
-                deployment.url,
-                "--ingest-port",
-                str(port),
-                "--dsn-key",
-                KEY,
-                "--handshake-timeout",
-                "60",
-                "--reports",
-                str(tmp_path / "reports"),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
+        result = run_on_url(
+            deployment.url, "--profile", "privacy-audit", port=port, key=KEY, reports=tmp_path / "reports"
         )
     output = result.stdout + result.stderr
     assert result.returncode == 3, output

@@ -8,15 +8,15 @@ one that finds the deployment through the ``gate_target`` fixture and checks wha
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.cli.handshake import BROWSER_PROJECT, SERVER_PROJECT
 from harness.targets import TargetOptions, running_target
+from harness.targets.lifecycle import free_port
+from tests.support.url_run import run_on_url
 
 KEY = "0123456789abcdef0123456789abcdef"
 
@@ -32,12 +32,6 @@ def test_external(gate_check, gate_target):
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _run(
     tmp_path: Path, url: str, port: int, timeout: str, *extra: str, suites_dir: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -46,36 +40,13 @@ def _run(
         suites.mkdir(parents=True, exist_ok=True)
         (suites / "test_external.py").write_text(SUITE)
         suites_dir = tmp_path / "suites"
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness.cli",
-            "run",
-            "--target",
-            url,
-            *(extra or ("--environment", "development")),
-            "--ingest-port",
-            str(port),
-            "--dsn-key",
-            KEY,
-            "--handshake-timeout",
-            timeout,
-            "--suites",
-            str(suites_dir),
-            "--reports",
-            str(tmp_path / "reports"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    args = (*(extra or ("--environment", "development")), "--suites", str(suites_dir))
+    return run_on_url(url, *args, port=port, key=KEY, reports=tmp_path / "reports", handshake_timeout=timeout)
 
 
 @pytest.mark.xdist_group("external-target")
 def test_handshake_then_suites_run_against_the_deployment(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     options = TargetOptions(
         environment="development",
         server_dsn=f"http://{KEY}@127.0.0.1:{port}/{SERVER_PROJECT}",
@@ -101,8 +72,8 @@ def test_handshake_then_suites_run_against_the_deployment(tmp_path: Path) -> Non
 @pytest.mark.xdist_group("external-target")
 def test_nothing_arriving_is_a_setup_error(tmp_path: Path) -> None:
     # A deployment that answers but never sends to the gate: the run's own ingest URL is one.
-    silent = f"http://127.0.0.1:{_free_port()}"
-    result = _run(tmp_path, silent, _free_port(), "2")
+    silent = f"http://127.0.0.1:{free_port()}"
+    result = _run(tmp_path, silent, free_port(), "2")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "handshake failed: nothing arrived" in result.stdout
     summary = next((tmp_path / "reports").glob("*/summary.md")).read_text()
@@ -114,7 +85,7 @@ def test_nothing_arriving_is_a_setup_error(tmp_path: Path) -> None:
 def test_the_real_suites_check_only_what_an_external_deployment_sent(tmp_path: Path) -> None:
     """The pre-release suites against a deployment: the external checks run on what it sent, and no check
     silently measures a bundled target in its place (those are skipped, and the report says so)."""
-    port = _free_port()
+    port = free_port()
     release = "sentry-gate-external@1.2.3"
     options = TargetOptions(
         environment="production",
