@@ -145,9 +145,9 @@ def test_browser_delivery(target_factory: TargetFactory) -> None:
     """200 unique errors arrive from the hardened page; the page on the SDK's default transport (every
     envelope keepalive, no retry) loses some to rejected keepalive requests, which the check fails.
 
-    How many the mutant loses depends on how Chromium's keepalive books run (26-123 of 200 measured,
-    docs/production.md), so the test asks only that some were lost and reported; it used to require
-    100-199 received, 15 from the 85 lost in one measured run."""
+    How many the mutant loses depends on how Chromium's keepalive books run (120-144 of 200 in bursts of
+    5, docs/production.md), so the test asks only that some were lost and reported. One at a time, a
+    loaded CI machine once saw the mutant lose none."""
     listed = any(row["name"] == KEEPALIVE_MUTANT for row in catalogue())
     mutants: list[str | None] = [None, KEEPALIVE_MUTANT] if listed else [None]
     targets = _start(target_factory, mutants)

@@ -407,7 +407,7 @@ def test_delivery_server_errors(target_name: str, target_factory: TargetFactory,
 def test_delivery_browser_errors(
     target_name: str, target_factory: TargetFactory, chromium_browser: Any, gate_check: CheckRecorder
 ) -> None:
-    """200 unique browser errors, one at a time with the page's flush hook between (a user's page in an
+    """200 unique browser errors, in bursts of 5 with the page's flush hook between (a user's page in an
     error loop): ≥ 99.9% received and every missing one accounted by the page's client reports."""
     target = target_factory(target_name, environment=primary(target_name), mutant=MUTANT)
     result = probe_browser_delivery(target, errors=BROWSER_DELIVERY_ERRORS, browser=chromium_browser)
