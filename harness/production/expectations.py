@@ -44,6 +44,8 @@ class EnvironmentExpectation:
     replays_session_sample_rate: float | None
     replays_on_error_sample_rate: float | None
     max_breadcrumbs: int | None
+    browser_max_breadcrumbs: int | None = None
+    browser_attach_stacktrace: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ def expectations_from(described: Described) -> Expectations:
             sends=promise.sends,
             enable_env=dict(promise.enable_env),
             max_breadcrumbs=promise.max_breadcrumbs,
+            browser_max_breadcrumbs=promise.browser_max_breadcrumbs,
+            browser_attach_stacktrace=promise.browser_attach_stacktrace,
             **{rate: getattr(promise, rate) for rate in RATE_NAMES},
         )
         for name, promise in model.environments.items()

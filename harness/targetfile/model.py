@@ -281,6 +281,12 @@ class EnvironmentPromise(_Table):
     replays_session_sample_rate: Rate | None = Field(None, description="the page's replay session rate")
     replays_on_error_sample_rate: Rate | None = Field(None, description="the page's replay on-error rate")
     max_breadcrumbs: Annotated[int, Field(ge=1)] | None = Field(None, description="the server's maxBreadcrumbs")
+    browser_max_breadcrumbs: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="the page's maxBreadcrumbs (judged on the error the journey's error_steps raise)"
+    )
+    browser_attach_stacktrace: bool | None = Field(
+        None, description="the page's attachStacktrace: a captured message carries a stack trace"
+    )
 
 
 class Tolerance(_Table):
@@ -305,6 +311,37 @@ class Expect(_Table):
         False,
         description="the app sends release-health sessions: the release checks then require one (off: not judged)",
     )
+    browser_drops: list[Literal["extension-frames", "dev-noise"]] = Field(
+        default_factory=list,
+        description=(
+            "what the page's SDK promises to drop: errors whose frames are all in browser extensions,"
+            " the browsers' known noise (ResizeObserver loop, non-Error rejections, cross-origin Script error.)"
+        ),
+    )
+
+
+class Answer(_Table):
+    """What a monitoring endpoint must answer. ``{release}`` and ``{environment}`` in a value are the run's."""
+
+    status: list[int] = Field(default_factory=lambda: [200], description="the statuses it may answer")
+    json_body: dict[str, Any] = Field(
+        default_factory=dict,
+        alias="json",
+        description='keys its JSON answer must hold with these values ("*": any value, present)',
+    )
+    text: list[str] = Field(
+        default_factory=list, description="regular expressions, each matching one line of its answer"
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
+        return value
 
 
 class Request(_Table):
@@ -316,11 +353,25 @@ class Request(_Table):
     headers: dict[str, str] = Field(default_factory=dict, description="request headers")
     json_body: Any = Field(None, alias="json", description="a JSON body")
     form: dict[str, str] | None = Field(None, description="a form body")
-    kind: Literal["ordinary", "error", "health", "monitoring"] = Field(
-        "ordinary", description="ordinary traffic, a request that makes the app report an error, or health/monitoring"
+    kind: Literal["ordinary", "error", "health", "monitoring", "sentry-health"] = Field(
+        "ordinary",
+        description=(
+            "ordinary traffic, a request that makes the app report an error, or a health, monitoring or"
+            " Sentry-health endpoint (never traced, never an error)"
+        ),
     )
     weight: Annotated[float, Field(ge=0.0)] = Field(1.0, description="its share of load traffic")
     status: list[int] = Field(default_factory=list, description="the statuses it may answer (empty: any below 500)")
+    answer: Answer | None = Field(
+        None, description="what a health, monitoring or Sentry-health endpoint must answer (its monitoring check)"
+    )
+    breadcrumbs: Annotated[int, Field(ge=1)] | None = Field(
+        None,
+        description=(
+            "an error request: how many breadcrumbs it records before its error (one above twice the largest"
+            " max_breadcrumbs lets the breadcrumb limit be judged)"
+        ),
+    )
 
     @field_validator("path")
     @classmethod
@@ -390,6 +441,10 @@ class Journey(_Table):
         None, description="path/to/file.py:function, called with a Playwright page, the base URL and the canaries"
     )
     steps: list[JourneyStep] = Field(default_factory=list, description="simple steps, run in order")
+    error_steps: list[JourneyStep] = Field(
+        default_factory=list,
+        description="steps after which the page has reported an error of its own (a known bug a user can hit)",
+    )
     hold_s: Annotated[float, Field(ge=0.0, le=120.0)] = Field(
         6.0, description="how long the tab stays open after the journey (past Replay's minimum duration)"
     )
