@@ -79,11 +79,35 @@ def mode_of(settings: Settings) -> Mode:
 
 
 def is_enabled(settings: Settings) -> bool:
-    if settings.dsn is None or settings.environment == "test":
+    test_sends = settings.environment == "test" and settings.is_mutant("test-env-sends")
+    if settings.dsn is None or (settings.environment == "test" and not test_sends):
         return False
     if mode_of(settings).needs_flag:
-        return settings.enable_sentry or settings.is_mutant("dev-sends-without-flag")
+        return settings.enable_sentry or settings.is_mutant("dev-sends-without-flag") or test_sends
     return True
+
+
+_last_event: list[str | None] = [None]
+
+
+def last_event_id() -> str | None:
+    """The id of the last error event the SDK handed to its transport (None before any): what
+    ``/monitoring/sentry-health`` reports as ``lastEvent``. Recorded by the last ``before_send``, not read
+    from ``sentry_sdk.last_event_id()``, which lives on the request's isolation scope: a health request
+    never sees another request's event."""
+    return _last_event[0]
+
+
+def _recording_last(
+    before_send: Callable[[dict[str, Any], Any], dict[str, Any] | None],
+) -> Callable[[dict[str, Any], Any], dict[str, Any] | None]:
+    def recording(event: dict[str, Any], hint: Any) -> dict[str, Any] | None:
+        kept = before_send(event, hint)
+        if kept is not None and isinstance(kept.get("event_id"), str):
+            _last_event[0] = kept["event_id"]
+        return kept
+
+    return recording
 
 
 def traces_rate(settings: Settings) -> float:
@@ -224,7 +248,7 @@ def init_options(settings: Settings) -> dict[str, Any]:
         "max_breadcrumbs": 100 if production and settings.is_mutant("breadcrumbs-unbounded") else mode.max_breadcrumbs,
         "trace_lifecycle": "static",
         "send_default_pii": pii,
-        "before_send": _before_send(settings),
+        "before_send": _recording_last(_before_send(settings)),
         "integrations": [i for i in _own_integrations() if type(i) not in disabled],
         "shutdown_timeout": 2,
     }

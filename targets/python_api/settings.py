@@ -60,6 +60,11 @@ MUTANTS: Final = (
     "no-upstream-timeout",
     "no-flush-on-sigterm",
     "slow-traces-sampler",
+    "test-env-sends",
+    "browser-dev-sends-without-flag",
+    "browser-breadcrumbs-unbounded",
+    "browser-stacktrace-off",
+    "sentry-health-stale",
 )
 # Client builds that differ from the default one; the server serves client/dist-<name> for these.
 BUILD_MUTANTS: Final = ("maps-referenced", "no-debug-ids")

@@ -107,6 +107,8 @@ MUTANT_FLEET: dict[str, dict[str, Any]] = {
     "m:no-upstream-timeout": {"mutant": "no-upstream-timeout"},
     "m:no-flush-on-sigterm": {"mutant": "no-flush-on-sigterm"},
     "m:slow-traces-sampler": {"mutant": "slow-traces-sampler", "extra_env": {"GATE_MUTANT_DELAY_MS": "40"}},
+    "m:test-env-sends": {"mutant": "test-env-sends", "environment": "test"},
+    "m:sentry-health-stale": {"mutant": "sentry-health-stale"},
 }
 
 

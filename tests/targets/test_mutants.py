@@ -195,6 +195,21 @@ def m_dev_sends_without_flag(fleet: dict[str, Target]) -> None:
     assert server(silent).requests() == []
 
 
+def m_test_env_sends(fleet: dict[str, Target]) -> None:
+    assert throw(fleet["m:test-env-sends"], new_marker("testenv"))["environment"] == "test"
+
+
+def m_sentry_health_stale(fleet: dict[str, Target]) -> None:
+    def last_event(target: Target) -> tuple[str, Any]:
+        sent = throw(target, new_marker("lastevent"))["event_id"]
+        return sent, target.http.get("/monitoring/sentry-health").json()["lastEvent"]
+
+    sent, answered = last_event(fleet["production"])
+    assert answered == sent
+    sent, answered = last_event(fleet["m:sentry-health-stale"])
+    assert isinstance(answered, int), answered  # a time in ms, not the event's id
+
+
 def m_kill_switch_ignored(fleet: dict[str, Target]) -> None:
     assert (declared_rate(fleet["kill-switch"]), declared_rate(fleet["m:kill-switch-ignored"])) == (0.0, 0.1)
 

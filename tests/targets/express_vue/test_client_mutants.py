@@ -142,6 +142,19 @@ CLIENT_CASES: dict[str, tuple[dict[str, Any], Callable[[dict[str, Any], dict[str
         {"overrides": {"tracesSampleRate": 0}},
         lambda c, m: (c["tracesSampleRate"], m["tracesSampleRate"]) == (0, 0.1),
     ),
+    "test-env-sends": ({"environment": "test"}, lambda c, m: (c["enabled"], m["enabled"]) == (False, True)),
+    "browser-dev-sends-without-flag": (
+        {"environment": "development"},
+        lambda c, m: (c["enabled"], m["enabled"]) == (False, True),
+    ),
+    "browser-breadcrumbs-unbounded": (
+        {},
+        lambda c, m: (c["options"]["maxBreadcrumbs"], m["options"]["maxBreadcrumbs"]) == (50, 100),
+    ),
+    "browser-stacktrace-off": (
+        {},
+        lambda c, m: (c["options"]["attachStacktrace"], m["options"]["attachStacktrace"]) == (True, False),
+    ),
 }
 FILTER_CASES = {
     "health-transactions-kept": ({}, "health"),

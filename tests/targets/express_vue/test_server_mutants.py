@@ -73,6 +73,22 @@ def m_dev_sends_without_flag(fleet: dict[str, Target], ingest: IngestClient) -> 
     assert _event_for(fleet["m:dev-sends-without-flag"], marker())["environment"] == "development"
 
 
+def m_test_env_sends(fleet: dict[str, Target], ingest: IngestClient) -> None:
+    # fleet["test"] (same mode, unmutated) stays silent: test_modes_that_stay_silent.
+    assert _event_for(fleet["m:test-env-sends"], marker())["environment"] == "test"
+
+
+def m_sentry_health_stale(fleet: dict[str, Target], ingest: IngestClient) -> None:
+    def last_event(target: Target) -> tuple[str, Any]:
+        sent = _event_for(target, marker())["event_id"]
+        return sent, target.http.get("/monitoring/sentry-health").json()["lastEvent"]
+
+    sent, answered = last_event(fleet["staging"])
+    assert answered == sent
+    sent, answered = last_event(fleet["m:sentry-health-stale"])
+    assert isinstance(answered, int), answered  # a time in ms, not the event's id
+
+
 def m_kill_switch_ignored(fleet: dict[str, Target], ingest: IngestClient) -> None:
     def declared(target: Target) -> str:
         mark = marker()

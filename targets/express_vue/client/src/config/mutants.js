@@ -7,7 +7,8 @@ export const CLIENT_MUTANTS = Object.freeze([
   'health-transactions-kept', 'short-transactions-kept', 'extension-frames-kept', 'dev-noise-kept',
   'query-tokens-kept', 'replay-inputs-unmasked', 'replay-text-unmasked', 'replay-block-ignored',
   'replay-network-authorization', 'replay-network-bodies', 'url-fragment-kept', 'browser-keepalive-only',
-  'sdk-debug-on',
+  'sdk-debug-on', 'test-env-sends', 'browser-dev-sends-without-flag', 'browser-breadcrumbs-unbounded',
+  'browser-stacktrace-off',
 ]);
 
 /** A predicate over mutant names for one injected config. */

@@ -55,8 +55,12 @@ export function getSentryConfig(injected) {
 
   let enabled = Boolean(injected.dsn);
   let reason = enabled ? null : 'no browser DSN';
-  if (enabled && environment === 'test') [enabled, reason] = [false, 'test environment'];
-  if (enabled && mode === 'development' && !injected.enableSentry && !broken('dev-sends-without-flag')) {
+  if (enabled && environment === 'test' && !broken('test-env-sends')) [enabled, reason] = [false, 'test environment'];
+  const flagIgnored =
+    broken('dev-sends-without-flag') ||
+    broken('browser-dev-sends-without-flag') ||
+    (environment === 'test' && broken('test-env-sends'));
+  if (enabled && mode === 'development' && !injected.enableSentry && !flagIgnored) {
     [enabled, reason] = [false, 'development without ENABLE_SENTRY=true'];
   }
 
@@ -191,8 +195,8 @@ export function buildOptions(config) {
     tracesSampleRate: config.tracesSampleRate,
     replaysSessionSampleRate: config.replay ? config.replaysSessionSampleRate : 0,
     replaysOnErrorSampleRate: config.replay ? config.replaysOnErrorSampleRate : 0,
-    maxBreadcrumbs: config.mode === 'production' ? 50 : 100,
-    attachStacktrace: true,
+    maxBreadcrumbs: config.mode === 'production' && !broken('browser-breadcrumbs-unbounded') ? 50 : 100,
+    attachStacktrace: !broken('browser-stacktrace-off'),
     debug: broken('sdk-debug-on'),
     beforeSend: makeBeforeSend(config),
     beforeSendTransaction: makeBeforeSendTransaction(config),
@@ -247,6 +251,22 @@ export function initSentry(app, router, win = window) {
     // reports, transport), so a test can watch a filter drop a real send and the SDK report the drop.
     capture(event) {
       return config.enabled ? Sentry.captureEvent(event) : null;
+    },
+    // A message through captureMessage (the path attachStacktrace changes: captureEvent never adds a
+    // stack), tagged so a test finds it; answers the event id.
+    message(text, tags = {}) {
+      if (!config.enabled) return null;
+      return Sentry.withScope((scope) => {
+        scope.setTags(tags);
+        return Sentry.captureMessage(text);
+      });
+    },
+    // `count` breadcrumbs on the page's scope, as the app's own navigation and clicks would leave: the
+    // next event shows how many the SDK keeps (maxBreadcrumbs).
+    breadcrumbs(count, label = 'gate') {
+      if (!config.enabled) return 0;
+      for (let i = 0; i < count; i += 1) Sentry.addBreadcrumb({ category: 'gate', message: `${label} ${i}` });
+      return count;
     },
     async flush(timeoutMs = 5000) {
       if (!config.enabled) return true;

@@ -12,6 +12,8 @@ export const MUTANTS = Object.freeze([
   'maps-served-publicly', 'maps-referenced', 'no-debug-ids', 'maps-not-uploaded', 'stale-maps',
   'release-not-finalized', 'blocking-transport', 'rate-limits-ignored', 'upstream-errors-swallowed',
   'no-upstream-timeout', 'no-flush-on-sigterm', 'slow-traces-sampler',
+  'test-env-sends', 'browser-dev-sends-without-flag', 'browser-breadcrumbs-unbounded', 'browser-stacktrace-off',
+  'sentry-health-stale',
 ]);
 
 // Client builds that differ from the default one; the server serves client/dist-<name> for these.

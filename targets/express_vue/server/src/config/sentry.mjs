@@ -36,8 +36,10 @@ export function modeOf(environment) {
 /** Whether the server SDK sends at all, and why not. */
 export function enabledState(s) {
   if (!s.dsn) return { enabled: false, reason: 'no SENTRY_DSN' };
-  if (s.environment === 'test') return { enabled: false, reason: 'test environment' };
-  if (modeOf(s.environment) === 'development' && !s.enableSentry && s.mutant !== 'dev-sends-without-flag') {
+  const testSends = s.environment === 'test' && s.mutant === 'test-env-sends';
+  if (s.environment === 'test' && !testSends) return { enabled: false, reason: 'test environment' };
+  const flagIgnored = s.mutant === 'dev-sends-without-flag' || testSends;
+  if (modeOf(s.environment) === 'development' && !s.enableSentry && !flagIgnored) {
     return { enabled: false, reason: 'development without ENABLE_SENTRY=true' };
   }
   return { enabled: true, reason: null };
@@ -133,6 +135,27 @@ function hardenedScrub(s) {
   };
 }
 
+let lastSentEventId = null;
+
+/**
+ * The id of the last error event the SDK handed to its transport (null before any): what
+ * /monitoring/sentry-health reports as `lastEvent`. Recorded here, not read from Sentry.lastEventId(),
+ * because that one lives on the request's isolation scope and a health request never sees another
+ * request's event.
+ */
+export function lastEventId() {
+  return lastSentEventId;
+}
+
+/** A beforeSend that records the id of each event it lets through (the last hook in the chain). */
+function recordingLast(beforeSend) {
+  return (event, hint) => {
+    const kept = beforeSend(event, hint);
+    if (kept) lastSentEventId = kept.event_id ?? lastSentEventId;
+    return kept;
+  };
+}
+
 function hardenedBeforeSend(s, mode) {
   const scrub = hardenedScrub(s);
   return (event) => {
@@ -191,7 +214,7 @@ export function getSentryOptions(s = currentSettings()) {
     // the named ones (by the integration's `name`).
     ...(s.defaultIntegrations ? {} : { defaultIntegrations: false }),
     integrations: disabled.size === 0 ? own : (defaults) => [...defaults, ...own].filter((i) => !disabled.has(i.name)),
-    beforeSend: hardened ? hardenedBeforeSend(s, mode) : seedBeforeSend(mode),
+    beforeSend: recordingLast(hardened ? hardenedBeforeSend(s, mode) : seedBeforeSend(mode)),
   };
   if (hardened) {
     options.beforeSendTransaction = hardenedBeforeSendTransaction(s);
