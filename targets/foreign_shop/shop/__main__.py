@@ -11,16 +11,21 @@ from types import FrameType
 from werkzeug.serving import make_server
 
 from shop.settings import Settings
-from shop.telemetry import close_sentry, init_sentry
+from shop.telemetry import close_sentry, config, init_sentry
 
 
 def main() -> int:
     settings = Settings.from_environ()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-    init_sentry(settings)
     from shop.app import create_app
 
-    server = make_server("127.0.0.1", settings.port, create_app(settings), threaded=True)
+    if config().init_sentry_first:
+        init_sentry(settings)
+        app = create_app(settings)
+    else:  # the app made first: it reads Sentry's state before Sentry is set up
+        app = create_app(settings)
+        init_sentry(settings)
+    server = make_server("127.0.0.1", settings.port, app, threaded=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

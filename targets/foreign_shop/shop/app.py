@@ -1,4 +1,9 @@
-"""The shop's routes: the page, a product API, search, sign-in, checkout, and monitoring endpoints."""
+"""The shop's routes: the page, a product API, search, sign-in, checkout, and monitoring endpoints.
+
+Monitoring follows the shop's observability plan: ``/healthz`` (liveness, the deployed release and
+environment), ``/metrics`` (Prometheus text) and ``/status/sentry`` (whether Sentry runs, the last event it
+sent, whether its transport is backing off), none of them traced.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import sentry_sdk
 from flask import Flask, Response, abort, jsonify, request
 
-from shop import catalogue
+from shop import __version__, catalogue
 from shop.settings import Settings
 from shop.telemetry import config, page_settings, sentry_state
 
@@ -35,10 +41,20 @@ def create_app(settings: Settings) -> Flask:
     page = (HERE / "page.html").read_text()
     counters = {"requests": 0, "checkouts": 0, "declined": 0}
     sessions: dict[str, str] = {}
+    # Read once, like any setting: whether Sentry was set up when the app was made.
+    app.config["SENTRY_ENABLED"] = sentry_state()["enabled"]
 
     @app.before_request
     def count() -> None:
         counters["requests"] += 1
+        # Each request's id (logs and Sentry events carry it), and who is shopping.
+        sentry_sdk.set_tag("request_id", request.headers.get("X-Request-Id") or secrets.token_hex(8))
+        signed_in = request.cookies.get("shop_session") in sessions
+        customer: Any = "signed-in" if signed_in else "anonymous"
+        sentry_sdk.set_context("customer", customer if config().customer_context_as_text else {"kind": customer})
+
+    def status() -> dict[str, Any]:
+        return {**sentry_state(), "enabled": app.config["SENTRY_ENABLED"]}
 
     def render_page() -> Response:
         public = json.dumps(page_settings(settings)).replace("<", "\\u003c")
@@ -65,7 +81,11 @@ def create_app(settings: Settings) -> Flask:
 
     @app.get("/api/search")
     def search() -> Any:
-        return jsonify(catalogue.search(request.args.get("q", "")))
+        text = request.args.get("q", "")
+        response = jsonify(catalogue.search(text))
+        # "did you mean": close names among the discontinued products (a fuzzy scan, tens of milliseconds)
+        response.headers["X-Shop-Suggestions"] = str(len(catalogue.suggestions(text)))
+        return response
 
     @app.post("/api/login")
     def login() -> Any:
@@ -86,7 +106,8 @@ def create_app(settings: Settings) -> Flask:
         for item in items:
             found = catalogue.find(str(item.get("id")))
             quantity = int(item.get("quantity", 1))
-            log.info("reserving %s x %s", quantity, item.get("id"))
+            for unit in range(quantity):  # the warehouse reserves unit by unit, one log line each
+                log.info("reserving %s (%d of %d)", item.get("id"), unit + 1, quantity)
             if found is not None:
                 total += int(str(found["price_cents"])) * quantity
         counters["checkouts"] += 1
@@ -104,16 +125,40 @@ def create_app(settings: Settings) -> Flask:
     @app.get("/api/reports/daily")
     def daily_report() -> Any:
         by_day: dict[str, int] = {}
+        log.info("building the daily report")
         return jsonify({"today": by_day["today"]})  # a bug: always a KeyError (the shop's known failure)
 
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify({"status": "ok", "uptime_s": round(time.monotonic() - STARTED, 1)})
+        version = settings.release if config().health_reports_release else __version__
+        return jsonify(
+            {
+                "status": "ok",
+                "version": version,
+                "environment": settings.env,
+                "uptime_s": round(time.monotonic() - STARTED, 1),
+            }
+        )
 
     @app.get("/metrics")
     def metrics() -> Response:
+        state = status()
         lines = [f"shop_{name}_total {value}" for name, value in counters.items()]
-        lines.append(f"shop_sentry_enabled {int(sentry_state()['enabled'])}")
+        lines.append(f"shop_sentry_enabled {int(state['enabled'])}")
+        lines.append(f"shop_sentry_events_total {state['events']}")
         return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+    @app.get("/status/sentry")
+    def sentry_status() -> Any:
+        state = status()
+        return jsonify(
+            {
+                "enabled": state["enabled"],
+                "environment": settings.env,
+                "release": settings.release,
+                "last_event_id": state["last_event_id"],
+                "degraded": state["degraded"],
+            }
+        )
 
     return app

@@ -1,6 +1,10 @@
-"""The shop's seeded data: a few products, their reviews, and one demo customer."""
+"""The shop's seeded data: a few products, their reviews, one demo customer, and the archive of
+discontinued products that search scans for "did you mean" suggestions."""
 
 from __future__ import annotations
+
+import difflib
+import random
 
 PRODUCTS = [
     {"id": "p-100", "name": "Enamel mug", "price_cents": 1200, "stock": 40},
@@ -24,3 +28,19 @@ def find(product_id: str) -> dict[str, object] | None:
 def search(text: str) -> list[dict[str, object]]:
     needle = text.lower().strip()
     return [p for p in PRODUCTS if needle and needle in str(p["name"]).lower()]
+
+
+def _archive(n: int = 6000) -> list[str]:
+    """Names of discontinued products (the shop's long tail), the same on every start."""
+    words = ["oak", "linen", "enamel", "cast", "iron", "pan", "mug", "apron", "tea", "towel", "board", "bowl"]
+    words += ["jug", "cup", "plate", "knife", "fork", "spoon", "tray", "vase", "glass", "copper", "wool", "clay"]
+    rng = random.Random(2026)
+    return [f"{rng.choice(words)} {rng.choice(words)} {rng.choice(words)} no. {i}" for i in range(n)]
+
+
+ARCHIVE = _archive()
+
+
+def suggestions(text: str) -> list[str]:
+    """Close names among the discontinued products (a fuzzy scan of the whole archive)."""
+    return difflib.get_close_matches(text.lower().strip(), ARCHIVE, n=3, cutoff=0.6) if text.strip() else []

@@ -23,6 +23,8 @@ class Settings:
     sentry_config: str  # the module in shop/sentry_configs/ that holds the Sentry options
     traces_rate: float | None  # the operator's override (0 is the kill switch)
     browser_traces_rate: float | None
+    profiles_rate: float | None  # the operator's override of the profiles rate (0: profiling off)
+    replays_session_rate: float | None = None  # the page's replay session rate override (0: off)
 
     @classmethod
     def from_environ(cls) -> Settings:
@@ -36,4 +38,6 @@ class Settings:
             sentry_config=os.environ.get("SHOP_SENTRY_CONFIG", "standard") or "standard",
             traces_rate=_rate("SHOP_TRACES_RATE"),
             browser_traces_rate=_rate("SHOP_BROWSER_TRACES_RATE"),
+            replays_session_rate=_rate("SHOP_REPLAYS_SESSION_RATE"),
+            profiles_rate=_rate("SHOP_PROFILES_RATE"),
         )
