@@ -19,6 +19,7 @@ from harness.results import CheckResult, Verdict
 from harness.stats import decide_rate
 
 __all__ = [
+    "attach_stacktrace",
     "declared_rate",
     "delivery",
     "dsn_removed",
@@ -30,10 +31,12 @@ __all__ = [
     "monitoring_shape",
     "no_noise",
     "not_over_filtered",
+    "profiles_rate",
     "release_on_items",
     "release_valid",
     "sending",
     "server_traces_rate",
+    "stack_frames",
 ]
 
 # Item types whose payload states a release and an environment (sessions in `attrs`).
@@ -362,8 +365,19 @@ def _type_errors(body: Any, spec: Mapping[str, Any], path: str = "$") -> list[st
 
 
 def monitoring_shape(
-    check_id: str, route: str, status: int, body: Any, *, release: str | None, environment: str, enabled: bool
+    check_id: str,
+    route: str,
+    status: int,
+    body: Any,
+    *,
+    release: str | None,
+    environment: str,
+    enabled: bool,
+    last_event_id: str | None = None,
 ) -> CheckResult:
+    """The route's documented answer. ``last_event_id``: the id of the error the app sent just before
+    (as the ingest stored it), which ``/monitoring/sentry-health`` must name as ``lastEvent``: the
+    endpoint's promise that it shows the SDK's state, not a clock."""
     number = (int, float)
     specs: dict[str, dict[str, Any]] = {
         "/monitoring/health": {
@@ -376,15 +390,19 @@ def monitoring_shape(
         "/monitoring/sentry-health": {
             "status": "operational",
             "configuration": {"dsn": enabled, "environment": environment, "release": release},
+            **({"lastEvent": last_event_id} if last_event_id is not None else {}),
         },
         "/monitoring/metrics": {"uptime": number, "memory": (dict,), "cpu": (dict,), "timestamp": (str,)},
     }
     errors = [] if status == 200 else [f"status {status}"]
     errors += _type_errors(body, specs[route])
-    evidence = {"route": route, "status": status, "errors": errors}
+    evidence: dict[str, Any] = {"route": route, "status": status, "errors": errors}
+    if last_event_id is not None and route == "/monitoring/sentry-health":
+        evidence["last_event_id"] = last_event_id
     if errors:
         return _result(check_id, Verdict.FAIL, f"{route}: {'; '.join(errors)}", **evidence)
-    return _result(check_id, Verdict.PASS, f"{route} answers the documented shape", **evidence)
+    named = f", naming the last sent error {last_event_id}" if "last_event_id" in evidence else ""
+    return _result(check_id, Verdict.PASS, f"{route} answers the documented shape{named}", **evidence)
 
 
 # ---- delivery -------------------------------------------------------------------------------------
@@ -417,4 +435,59 @@ def delivery(
         Verdict.PASS if ok else Verdict.FAIL,
         text + (f" (needs ≥ {threshold:.1%} and 0 unaccounted)" if not ok else ""),
         **evidence,
+    )
+
+
+# ---- the page's Sentry.init options, read from what it sends ----------------------------------------
+def stack_frames(event: Mapping[str, Any] | None) -> int:
+    """How many stack frames an event carries, wherever an SDK puts a message's synthetic stack: the
+    browser SDK in ``exception.values[].stacktrace`` (mechanism synthetic), others in ``threads`` or a
+    top-level ``stacktrace``."""
+    if not event:
+        return 0
+    values: list[Any] = []
+    for key in ("exception", "threads"):
+        part = event.get(key)
+        if isinstance(part, Mapping):
+            values += list(part.get("values") or [])
+    frames = 0
+    for holder in [*values, event]:
+        stack = holder.get("stacktrace") if isinstance(holder, Mapping) else None
+        if isinstance(stack, Mapping):
+            frames += len(stack.get("frames") or [])
+    return frames
+
+
+def attach_stacktrace(check_id: str, event: Mapping[str, Any] | None, expected: bool) -> CheckResult:
+    """A message captured with ``captureMessage`` carries a stack trace exactly when ``attachStacktrace`` is
+    promised on (the SDK adds one to a message only then; an exception always has one, so it proves nothing)."""
+    if event is None:
+        return _result(check_id, Verdict.INCONCLUSIVE, "the captured message did not arrive", expected=expected)
+    frames = stack_frames(event)
+    evidence = {"frames": frames, "expected": expected}
+    promised = f"attachStacktrace is promised {'true' if expected else 'false'}"
+    if expected and frames == 0:
+        return _result(check_id, Verdict.FAIL, f"a captured message carries 0 stack frames; {promised}", **evidence)
+    if not expected and frames > 0:
+        return _result(
+            check_id, Verdict.FAIL, f"a captured message carries {frames} stack frames; {promised}", **evidence
+        )
+    return _result(
+        check_id, Verdict.PASS, f"a captured message carries {frames} stack frames, as {promised}", **evidence
+    )
+
+
+def profiles_rate(
+    check_id: str, *, profiled: int, traced: int, expected: float, tolerance: float, level: float, environment: str
+) -> CheckResult:
+    """The share of sampled traces that brought a profile, against ``profiles_sample_rate`` (a rate of
+    the traced share in both SDKs' transaction profiling): a Wilson interval at ``level`` as the traces
+    rate check decides."""
+    k = min(profiled, traced)
+    decision = decide_rate(k, traced, expected, tolerance, level=level)
+    return CheckResult(
+        check_id=check_id,
+        verdict=decision.verdict,
+        summary=decision.summary(f"server profiles sample rate in {environment}"),
+        evidence={**decision.evidence, "profiled": profiled, "traced": traced},
     )

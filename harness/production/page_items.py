@@ -17,7 +17,14 @@ from harness.production import checks
 from harness.results import CheckResult, Verdict
 from harness.targets.target import Target
 
-__all__ = ["Visit", "probe_page_dsn_removed", "probe_page_identity", "visit"]
+__all__ = [
+    "Visit",
+    "probe_page_development_silent",
+    "probe_page_dsn_removed",
+    "probe_page_identity",
+    "probe_page_init_options",
+    "visit",
+]
 
 _READY = "window.__gate !== undefined"
 
@@ -81,6 +88,19 @@ def probe_page_identity(
 def probe_page_dsn_removed(target: Target, control: Target, browser: Any) -> CheckResult:
     """``target`` started without a browser DSN, ``control`` the same build with one: the same visit to
     each; nothing at all may reach ``target``'s browser project, while the control's must receive."""
+    return _page_silent(
+        "production.rollback.browser-dsn-removed", target, control, browser, "with the browser DSN removed"
+    )
+
+
+def probe_page_development_silent(target: Target, control: Target, browser: Any, *, environment: str) -> CheckResult:
+    """``target`` started in a silent environment (``development`` without its opt-in, or ``test``),
+    ``control`` the same build where the page sends (the opt-in, else the primary environment): the same
+    visit to each; the silent page may send nothing at all, the control's must arrive."""
+    return _page_silent("production.config.browser-development-silent", target, control, browser, f"in {environment}")
+
+
+def _page_silent(check_id: str, target: Target, control: Target, browser: Any, where: str) -> CheckResult:
     from collections import Counter
 
     from harness.production.drive import wait_marked
@@ -93,7 +113,6 @@ def probe_page_dsn_removed(target: Target, control: Target, browser: Any) -> Che
     control_items = wait_marked(control_project, sent.marker, timeout=20)
     items = project.items()
     kinds = Counter(i.type for i in items)
-    check_id = "production.rollback.browser-dsn-removed"
     evidence = {
         "items": dict(kinds),
         "thrown": quiet.thrown,
@@ -101,7 +120,7 @@ def probe_page_dsn_removed(target: Target, control: Target, browser: Any) -> Che
         "control_items": len(control_items),
     }
     if items:
-        summary = f"{len(items)} items ({dict(kinds)}) sent by the page with the browser DSN removed"
+        summary = f"{len(items)} items ({dict(kinds)}) sent by the page {where}"
         return CheckResult(check_id, Verdict.FAIL, summary, evidence)
     if not quiet.thrown or not control_items:
         summary = (
@@ -110,7 +129,46 @@ def probe_page_dsn_removed(target: Target, control: Target, browser: Any) -> Che
         )
         return CheckResult(check_id, Verdict.INCONCLUSIVE, summary, evidence)
     summary = (
-        "0 items from the page with the browser DSN removed; the page threw, and the same visit with the DSN"
+        f"0 items from the page {where}; the page threw, and the same visit to a page that sends"
         f" sent its error ({len(control_items)})"
     )
     return CheckResult(check_id, Verdict.PASS, summary, evidence)
+
+
+def probe_page_init_options(
+    target: Target, browser: Any, *, max_breadcrumbs: int | None, attach_stacktrace: bool | None
+) -> list[CheckResult]:
+    """The page's ``maxBreadcrumbs`` and ``attachStacktrace`` as its SDK applies them, from one message:
+    twice the limit and 20 more breadcrumbs through the page hook, then a ``captureMessage`` (the one
+    path ``attachStacktrace`` changes) read at the ingest. A check whose promise is not stated is left
+    out."""
+    from harness.production.drive import new_marker, wait_marked
+
+    project = target.browser_project
+    if project is None:
+        raise RuntimeError(f"{target.name} has no browser project")
+    marker = new_marker("pageopts")
+    added = 2 * (max_breadcrumbs or 50) + 20  # beyond the limit, and beyond a doubled one
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(target.url + "/", wait_until="load")
+        page.wait_for_function(_READY, timeout=60_000)
+        page.evaluate(
+            """([n, marker]) => {
+              window.__gate.breadcrumbs(n, marker);
+              window.__gate.message(`gate page options ${marker}`, { 'gate.marker': marker });
+              return window.__gate.flush(10000);
+            }""",
+            [added, marker],
+        )
+    finally:
+        context.close()
+    found = wait_marked(project, marker, timeout=20)
+    event = found[0].json() if found else None
+    out = []
+    if max_breadcrumbs is not None:
+        out.append(checks.max_breadcrumbs("production.config.browser-max-breadcrumbs", event, max_breadcrumbs, added))
+    if attach_stacktrace is not None:
+        out.append(checks.attach_stacktrace("production.config.browser-attach-stacktrace", event, attach_stacktrace))
+    return out

@@ -202,8 +202,16 @@ def probe_health_errors(target: Target, *, requests: int = 5) -> list[CheckResul
 
 
 def probe_monitoring(target: Target, *, environment: str, release: str | None, enabled: bool) -> list[CheckResult]:
+    """The three routes' answers (``/monitoring/sentry-health`` read after an error the app sent, which it
+    must name as its last event), then their noise."""
     marker = new_marker("monitor")
     out = []
+    last_event_id = None
+    if enabled:
+        error_marker = new_marker("lastevent")
+        target.fault("throw", error_marker)
+        sent = wait_marked(_project(target), error_marker)
+        last_event_id = str(sent[0].json().get("event_id")) if sent else None
     for route, check_id in (
         ("/monitoring/health", "production.monitoring.health"),
         ("/monitoring/sentry-health", "production.monitoring.sentry-health"),
@@ -216,7 +224,14 @@ def probe_monitoring(target: Target, *, environment: str, release: str | None, e
             body = response.text[:200]
         out.append(
             checks.monitoring_shape(
-                check_id, route, response.status_code, body, release=release, environment=environment, enabled=enabled
+                check_id,
+                route,
+                response.status_code,
+                body,
+                release=release,
+                environment=environment,
+                enabled=enabled,
+                last_event_id=last_event_id,
             )
         )
     # Noise: a burst of probes, then the flush; no error, no health/metrics transaction may come of them.

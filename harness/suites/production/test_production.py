@@ -37,7 +37,12 @@ from harness.production.expectations import (
     checked_environments,
     target_expectations,
 )
-from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
+from harness.production.page_items import (
+    probe_page_development_silent,
+    probe_page_dsn_removed,
+    probe_page_identity,
+    probe_page_init_options,
+)
 from harness.production.replay import probe_replay_rates
 from harness.recorder import CheckRecorder
 from harness.results import CheckResult
@@ -67,6 +72,13 @@ def environments(target: str) -> list[str]:
     return checked_environments(expectations(target), SETTINGS)
 
 
+def measured_environments(target: str) -> list[str]:
+    """The checked environments the per-environment checks run in: those that send, or can be opted in.
+    One that never sends (the plan's ``test``) has only its silence to check (``SILENT``)."""
+    exp = expectations(target)
+    return [e for e in environments(target) if exp.environment(e).sends or exp.environment(e).enable_env]
+
+
 TARGETS = selected_targets(SETTINGS)  # `sentry-gate run --target bundled:<name>` narrows it
 MUTANT = SETTINGS.self_test.mutant
 RELEASE = SETTINGS.release or DEFAULT_RELEASE  # `sentry-gate run --release`
@@ -78,7 +90,7 @@ BROWSER_RATE_TARGETS = list(SETTINGS.production.browser_rate_targets or TARGETS[
 # The run's rate checks: one server traces rate per target and environment; per browser-rate target
 # the browser traces rate and the two replay rates (session, on-error). The Bonferroni level of each is
 # familywise_level(alpha, RATE_CHECKS).
-RATE_CHECKS = sum(len(environments(t)) for t in TARGETS) + 3 * len(BROWSER_RATE_TARGETS)
+RATE_CHECKS = sum(len(measured_environments(t)) for t in TARGETS) + 3 * len(BROWSER_RATE_TARGETS)
 DELIVERY_ERRORS = SETTINGS.production.delivery_errors
 BROWSER_DELIVERY_ERRORS = SETTINGS.production.browser_delivery_errors
 
@@ -97,7 +109,7 @@ def _id(param: tuple[str, str]) -> str:
     return f"{param[0]}-{param[1]}"
 
 
-@pytest.fixture(scope="module", params=[(t, e) for t in TARGETS for e in environments(t)], ids=_id)
+@pytest.fixture(scope="module", params=[(t, e) for t in TARGETS for e in measured_environments(t)], ids=_id)
 def deployment(request: pytest.FixtureRequest, target_factory: TargetFactory) -> Deployment:
     name, env_name = request.param
     exp = expectations(name)
@@ -262,6 +274,30 @@ def test_replay_rates(name: str, target_factory: TargetFactory, gate_check: Chec
 
 
 @pytest.fixture(scope="module")
+def page_init_options(deployment: Deployment, chromium_browser: Any) -> dict[str, CheckResult]:
+    env = deployment.environment
+    results = probe_page_init_options(
+        deployment.target,
+        chromium_browser,
+        max_breadcrumbs=env.browser_max_breadcrumbs,
+        attach_stacktrace=env.browser_attach_stacktrace,
+    )
+    return {r.check_id: r for r in results}
+
+
+@pytest.mark.parametrize(
+    "check_id", ["production.config.browser-max-breadcrumbs", "production.config.browser-attach-stacktrace"]
+)
+def test_config_browser_init_options(
+    page_init_options: dict[str, CheckResult], check_id: str, gate_check: CheckRecorder
+) -> None:
+    """The page's maxBreadcrumbs and attachStacktrace, from one message it sends (one page load)."""
+    if check_id not in page_init_options:
+        pytest.skip(f"the target file states no {check_id.rsplit('.', 1)[1].replace('-', '_')} here")
+    _record(gate_check, page_init_options[check_id])
+
+
+@pytest.fixture(scope="module")
 def page_identity(deployment: Deployment, chromium_browser: Any) -> dict[str, CheckResult]:
     results = probe_page_identity(
         deployment.target, chromium_browser, environment=deployment.environment.name, release=RELEASE
@@ -294,18 +330,46 @@ def target_name(request: pytest.FixtureRequest) -> str:
     return name
 
 
-def test_config_development_silent(target_name: str, target_factory: TargetFactory, gate_check: CheckRecorder) -> None:
-    exp = expectations(target_name)
-    silent = [e for e in exp.environments.values() if not e.sends]
-    if not silent:
-        pytest.skip("every environment sends")
-    env = silent[0]
-    control = target_factory(target_name, environment=env.name, mutant=MUTANT, extra_env=env.enable_env)
-    _, sent = probes.probe_sending(control, environment=env.name, expected_sends=True, control_received=None)
+SILENT = [(t, e.name) for t in TARGETS for e in expectations(t).environments.values() if not e.sends]
+"""Every environment that promises silence, on every target (whatever the run's environments narrow)."""
+
+
+def silent_control(target: str, environment: str) -> tuple[str, dict[str, str]]:
+    """Where the same traffic must send, as the silence check's positive control: the silent environment
+    with its opt-in, else (``test`` has none) the primary environment."""
+    env = expectations(target).environment(environment)
+    return (env.name, dict(env.enable_env)) if env.enable_env else (primary(target), {})
+
+
+@pytest.mark.parametrize("silent", SILENT, ids=_id)
+def test_config_development_silent(
+    silent: tuple[str, str], target_factory: TargetFactory, gate_check: CheckRecorder
+) -> None:
+    name, environment = silent
+    control_env, opt_in = silent_control(name, environment)
+    control = target_factory(name, environment=control_env, mutant=MUTANT, extra_env=opt_in)
+    _, sent = probes.probe_sending(control, environment=control_env, expected_sends=True, control_received=None)
     control.stop()
-    quiet = target_factory(target_name, environment=env.name, mutant=MUTANT)
-    result, _ = probes.probe_sending(quiet, environment=env.name, expected_sends=False, control_received=sent)
+    quiet = target_factory(name, environment=environment, mutant=MUTANT)
+    result, _ = probes.probe_sending(quiet, environment=environment, expected_sends=False, control_received=sent)
     quiet.stop()
+    _record(gate_check, result)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("silent", SILENT, ids=_id)
+def test_config_browser_development_silent(
+    silent: tuple[str, str], target_factory: TargetFactory, chromium_browser: Any, gate_check: CheckRecorder
+) -> None:
+    """The page in a silent environment sends nothing in a visit that throws; the same visit where the
+    page sends (the opt-in, else the primary environment) is the control."""
+    name, environment = silent
+    control_env, opt_in = silent_control(name, environment)
+    control = target_factory(name, environment=control_env, mutant=MUTANT, extra_env=opt_in)
+    quiet = target_factory(name, environment=environment, mutant=MUTANT)
+    result = probe_page_development_silent(quiet, control, chromium_browser, environment=environment)
+    quiet.stop()
+    control.stop()
     _record(gate_check, result)
 
 
