@@ -82,14 +82,18 @@ class Traffic:
 
     @classmethod
     def of(cls, model: TargetFile) -> Traffic:
+        """``error`` (the sentinel's request) is the file's last error request, leaving out those that state
+        ``breadcrumbs`` when another is declared: a mistake that swallows an error is usually written for the
+        first error path, and a sentinel that records hundreds of breadcrumbs is slow for no gain."""
         requests = list(model.traffic.requests.values())
         ordinary = [r for r in requests if r.kind == "ordinary" and r.method == "GET" and not r.json_body]
         weighted = [r for r in ordinary if r.weight > 0] or ordinary
         errors = [r for r in requests if r.kind == "error"]
+        plain = [r for r in errors if r.breadcrumbs is None] or errors
         return cls(
             ordinary=weighted[0] if weighted else None,
-            error=errors[-1] if errors else None,
-            health=tuple(r for r in requests if r.kind in ("health", "monitoring")),
+            error=plain[-1] if plain else None,
+            health=tuple(r for r in requests if r.kind in ("health", "monitoring", "sentry-health")),
         )
 
 

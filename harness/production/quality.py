@@ -75,8 +75,12 @@ def _request_problems(event: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def event_quality_checks(event: Mapping[str, Any], *, crumb_category: str = "gate") -> list[CheckResult]:
-    """In-app frames, scrubbed request context, breadcrumbs leading to the error, the route, Relay normalization."""
+def event_quality_checks(event: Mapping[str, Any], *, crumb_category: str | None = "gate") -> list[CheckResult]:
+    """In-app frames, scrubbed request context, breadcrumbs leading to the error, the route, Relay normalization.
+
+    ``crumb_category``: the category the breadcrumbs leading to the error must have (the bundled apps' fault
+    route records ``gate`` ones); None for an app the gate never saw, whose own categories it cannot know:
+    any breadcrumb then counts."""
     out = []
     in_app = [f for f in _frames(event) if f.get("in_app")]
     out.append(
@@ -99,12 +103,13 @@ def event_quality_checks(event: Mapping[str, Any], *, crumb_category: str = "gat
     )
     crumbs = event.get("breadcrumbs") or []
     values = crumbs.get("values", []) if isinstance(crumbs, dict) else crumbs
-    ours = [c for c in values if isinstance(c, dict) and c.get("category") == crumb_category]
+    ours = [c for c in values if isinstance(c, dict) and crumb_category in (None, c.get("category"))]
+    kind = "breadcrumbs" if crumb_category is None else f"breadcrumbs of category {crumb_category!r} of {len(values)}"
     out.append(
         CheckResult(
             "production.quality.breadcrumbs",
             Verdict.PASS if ours else Verdict.FAIL,
-            f"{len(ours)} breadcrumbs of category {crumb_category!r} of {len(values)} lead to the error",
+            f"{len(ours)} {kind} lead to the error",
             {"breadcrumbs": len(values), "ours": len(ours)},
         )
     )
@@ -131,8 +136,15 @@ def event_quality_checks(event: Mapping[str, Any], *, crumb_category: str = "gat
 
 
 def grouping_stable(check_id: str, first: Mapping[str, Any], second: Mapping[str, Any]) -> CheckResult:
+    """Equal exception types and in-app frames, and equal custom ``fingerprint`` where an event sets one (it
+    replaces or extends the default grouping, so a value that differs per occurrence splits the issue)."""
     a, b = grouping_inputs(first), grouping_inputs(second)
     evidence = {"first": [list(a[0]), [list(f) for f in a[1]]], "second": [list(b[0]), [list(f) for f in b[1]]]}
+    prints = (first.get("fingerprint"), second.get("fingerprint"))
+    if prints != (None, None):
+        evidence["fingerprints"] = list(prints)
+    if prints[0] != prints[1]:
+        return CheckResult(check_id, Verdict.FAIL, f"custom fingerprints differ: {prints[0]} vs {prints[1]}", evidence)
     if a != b:
         return CheckResult(check_id, Verdict.FAIL, f"grouping inputs differ: {a} vs {b}", evidence)
     if not a[1]:
