@@ -122,6 +122,8 @@ def traces_rate(settings: Settings) -> float:
 def profiles_rate(settings: Settings) -> float:
     if settings.profiles_override is not None and not settings.is_mutant("kill-switch-ignored"):
         return settings.profiles_override
+    if settings.environment == "production" and settings.is_mutant("profiles-rate-full"):
+        return 1.0
     return mode_of(settings).profiles
 
 

@@ -65,6 +65,7 @@ MUTANTS: Final = (
     "browser-breadcrumbs-unbounded",
     "browser-stacktrace-off",
     "sentry-health-stale",
+    "profiles-rate-full",
 )
 # Client builds that differ from the default one; the server serves client/dist-<name> for these.
 BUILD_MUTANTS: Final = ("maps-referenced", "no-debug-ids")

@@ -109,6 +109,7 @@ MUTANT_FLEET: dict[str, dict[str, Any]] = {
     "m:slow-traces-sampler": {"mutant": "slow-traces-sampler", "extra_env": {"GATE_MUTANT_DELAY_MS": "40"}},
     "m:test-env-sends": {"mutant": "test-env-sends", "environment": "test"},
     "m:sentry-health-stale": {"mutant": "sentry-health-stale"},
+    "m:profiles-rate-full": {"mutant": "profiles-rate-full", "extra_env": {"SENTRY_TRACES_SAMPLE_RATE": "1"}},
 }
 
 

@@ -23,6 +23,7 @@ import pytest
 
 from harness.common.prerequisites import unavailable
 from harness.ingest import ProjectHandle
+from harness.production.items import marked_items
 from harness.targets import CLIENT_DIST, FakeSpotify, Target
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE
@@ -166,6 +167,19 @@ def m_profiling_off(fleet: dict[str, Target]) -> None:
     server(fleet["full-rates"]).wait_for_items(type="profile", timeout=10)
     assert wait_marked(server(fleet["m:profiling-off"]), marker, type="transaction")  # traced, though
     assert server(fleet["m:profiling-off"]).items(type="profile") == []
+
+
+def m_profiles_rate_full(fleet: dict[str, Target]) -> None:
+    # Traced at 1, profiled at the mutant's 1.0: every one of 5 transactions brings a profile (at the
+    # hardened 0.1 all 5 would with P = 1e-5; tests/production/test_plan_promises.py measures both).
+    marker = new_marker("profrate")
+    target = fleet["m:profiles-rate-full"]
+    for _ in range(5):
+        target.http.get("/api/spotify/search", params={"q": "fault:slow:200"}, headers={"X-Gate-Marker": marker})
+    settled(target)
+    traced = marked_items(server(target).wait_for_items(type="transaction", count=5), marker, ("transaction",))
+    assert len(traced) == 5
+    assert len(server(target).wait_for_items(type="profile", count=5, timeout=10)) >= 5
 
 
 def m_no_release(fleet: dict[str, Target]) -> None:

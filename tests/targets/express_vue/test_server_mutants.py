@@ -73,6 +73,17 @@ def m_dev_sends_without_flag(fleet: dict[str, Target], ingest: IngestClient) -> 
     assert _event_for(fleet["m:dev-sends-without-flag"], marker())["environment"] == "development"
 
 
+def m_profiles_rate_full(fleet: dict[str, Target], ingest: IngestClient) -> None:
+    # profileSessionSampleRate is decided once per process: at the mutant's 1.0 this process always
+    # profiles its traced requests (the hardened 0.1 profiles one process in ten; the rate is measured
+    # over processes by the sampling profile, tests/production/test_plan_promises.py shows its check).
+    mark = marker()
+    target = fleet["m:profiles-rate-full"]
+    for _ in range(3):
+        target.http.get("/api/spotify/search", params={"q": "love"}, headers=spotify_headers(mark))
+    wait_matching(server(target), lambda i: True, type="profile_chunk", timeout=15)
+
+
 def m_test_env_sends(fleet: dict[str, Target], ingest: IngestClient) -> None:
     # fleet["test"] (same mode, unmutated) stays silent: test_modes_that_stay_silent.
     assert _event_for(fleet["m:test-env-sends"], marker())["environment"] == "test"

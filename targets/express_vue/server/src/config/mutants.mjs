@@ -13,7 +13,7 @@ export const MUTANTS = Object.freeze([
   'release-not-finalized', 'blocking-transport', 'rate-limits-ignored', 'upstream-errors-swallowed',
   'no-upstream-timeout', 'no-flush-on-sigterm', 'slow-traces-sampler',
   'test-env-sends', 'browser-dev-sends-without-flag', 'browser-breadcrumbs-unbounded', 'browser-stacktrace-off',
-  'sentry-health-stale',
+  'sentry-health-stale', 'profiles-rate-full',
 ]);
 
 // Client builds that differ from the default one; the server serves client/dist-<name> for these.

@@ -51,6 +51,7 @@ export function ratesFor(s) {
   let traces = MODES[mode].tracesSampleRate;
   let profiles = MODES[mode].profilesSampleRate;
   if (s.mutant === 'traces-rate-full' && mode === 'production') traces = 1.0;
+  if (s.mutant === 'profiles-rate-full' && mode === 'production') profiles = 1.0;
   if (s.mutant !== 'kill-switch-ignored') {
     if (s.overrides.tracesSampleRate !== null) traces = s.overrides.tracesSampleRate;
     if (s.overrides.profilesSampleRate !== null) profiles = s.overrides.profilesSampleRate;
