@@ -100,6 +100,11 @@ class ProductionSettings:
     browser_delivery_errors: int = 200
     traces_requests: int | None = None
     """A fixed number of requests per server traces rate check (self-tests); None: sized for its power."""
+    browser_pages: int | None = None
+    """A fixed number of page loads per described page's browser traces rate check; None: sized for its power."""
+    replay_sessions: int | None = None
+    """A fixed number of browser sessions per described page's replay rate check (the nightly may carry
+    more, a self-test fewer); None: sized for the power the replay tolerance states."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +254,8 @@ VARIABLES: Final[dict[str, tuple[tuple[str, ...], Callable[[str], Any]]]] = {
     "GATE_DELIVERY_ERRORS": (("production", "delivery_errors"), int),
     "GATE_BROWSER_DELIVERY_ERRORS": (("production", "browser_delivery_errors"), int),
     "GATE_TRACES_REQUESTS": (("production", "traces_requests"), int),
+    "GATE_BROWSER_PAGES": (("production", "browser_pages"), int),
+    "GATE_REPLAY_SESSIONS": (("production", "replay_sessions"), int),
     "GATE_MUTANT": (("self_test", "mutant"), str),
     "GATE_MUTANTS": (("self_test", "mutants"), _names),
     "GATE_PRIVACY_CANARY_DUMP": (("self_test", "canary_dump"), Path),
