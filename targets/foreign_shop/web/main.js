@@ -5,15 +5,35 @@ import * as Sentry from '@sentry/browser';
 const DSN = process.env.SHOP_PUBLIC_SENTRY_DSN;
 const settings = JSON.parse(document.getElementById('shop-settings').textContent || '{}');
 
+// Chromium rejects a keepalive request past its in-flight quota before it reaches the network, and the
+// SDK marks most envelopes keepalive: errors reported in quick succession were lost ("Failed to fetch",
+// getsentry/sentry-javascript#6049). A rejected keepalive request is sent once more without keepalive.
+const nativeFetch = window.fetch.bind(window);
+function fetchWithFallback(url, init) {
+  return nativeFetch(url, init).catch((error) => {
+    if (!init?.keepalive) throw error;
+    return nativeFetch(url, { ...init, keepalive: false });
+  });
+}
+
 if (DSN && settings.enabled) {
   Sentry.init({
     dsn: DSN,
+    transport: (options) => Sentry.makeFetchTransport(options, fetchWithFallback),
     environment: settings.environment,
     release: settings.release || undefined,
     tracesSampleRate: settings.tracesSampleRate,
+    // One transaction per page load or navigation (what the shop's performance dashboards read), not
+    // the SDK's default stream of span items.
+    traceLifecycle: 'static',
     replaysSessionSampleRate: settings.replaysSessionSampleRate,
     replaysOnErrorSampleRate: settings.replaysOnErrorSampleRate,
-    maxBreadcrumbs: 50,
+    // Per environment (live keeps fewer); left out, the SDK keeps 100.
+    ...(settings.maxBreadcrumbs ? { maxBreadcrumbs: settings.maxBreadcrumbs } : {}),
+    // Browser noise nobody can fix: the ResizeObserver loop notice and rejections with no Error in them.
+    ignoreErrors: settings.ignoreNoise ? [/ResizeObserver loop/, /^Non-Error promise rejection captured/] : [],
+    // Errors thrown by users' browser extensions, not by the shop.
+    denyUrls: settings.denyExtensions ? [/^(chrome|moz|safari(-web)?)-extension:\/\//] : [],
     integrations: [
       Sentry.browserTracingIntegration(),
       Sentry.replayIntegration({ maskAllText: settings.maskReplay, maskAllInputs: settings.maskReplay, blockAllMedia: true }),
