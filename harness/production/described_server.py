@@ -37,10 +37,8 @@ from harness.production.described import (
     SENTINEL_TIMEOUT_S,
     Traffic,
     _absence_result,
-    _after,
     _path,
     _project,
-    _sentinel,
     as_burst,
 )
 from harness.production.drive import burst
@@ -287,10 +285,10 @@ def probe_delivery(
     target: Target, server: ServerTraffic, *, errors: int = DELIVERY_ERRORS, rate: float = DELIVERY_RATE
 ) -> list[CheckResult]:
     """``errors`` declared error requests (round-robin over `ServerTraffic.plain_errors`), each with its own
-    marker, one ordinary request after every second one, at a steady ``rate``; then the sentinel and the
-    quiet window, then the app's stop signal (sentry-sdk sends its client reports at shutdown). Every
-    marked error must have arrived or be accounted by a client report; the same count judges that no
-    filter dropped a real error."""
+    marker, one ordinary request after every second one, at a steady ``rate``; then the sentinel (what the SDK
+    queued before it is sent), then the app's stop signal: the SDK flushes what it still holds and sends its
+    client reports at shutdown, so no quiet window is waited for. Every marked error must have arrived or be
+    accounted by a client report; the same count judges that no filter dropped a real error."""
     plain = server.plain_errors
     markers = [sentinel_marker() for _ in range(errors)]
     requests: list[tuple[str, str, Mapping[str, str], Any]] = []
@@ -299,7 +297,8 @@ def probe_delivery(
         if i % 2 == 1 and server.traffic.ordinary is not None:
             requests.append(as_burst(server.traffic.ordinary))
     statuses = burst(target, requests, concurrency=8, rate=rate)
-    _, _, complete = _sentinel(target, server.traffic)
+    assert server.traffic.error is not None
+    complete = _marked_error(target, server.traffic.error, sentinel_marker())[1] is not None
     target.stop()
     items = _project(target).items()
     found = _markers_in(items)
@@ -325,31 +324,36 @@ def probe_delivery(
 def probe_traced(
     target: Target, server: ServerTraffic, *, noise: bool, profiling: bool, probes: int = 20, rounds: int = 8
 ) -> list[CheckResult]:
-    """The app traced (and profiled) at rate 1, one handshake for both checks: ``probes`` of every declared
-    monitoring endpoint and every ordinary GET request ``rounds`` times, interleaved, then the sentinel, then
-    the app's stop signal (its client reports). ``noise``: no event and no transaction of a monitoring
-    endpoint may be among what arrived before the stop; ``profiling``: a profile must have arrived."""
+    """An app started for this probe, traced (and profiled) at rate 1, one handshake for both checks:
+    ``probes`` of every declared monitoring endpoint and every ordinary GET request ``rounds`` times,
+    interleaved, then the sentinel (the control that the app sends, and what the SDK queued before it is
+    sent), then the app's stop signal. The SDK flushes what it still holds at shutdown (its client reports
+    too), so everything the project holds then is judged, with no quiet window: ``noise``, no event and no
+    transaction of a monitoring endpoint (the lifecycle's readiness probes of a declared health path
+    included: they are monitoring traffic too); ``profiling``, a profile (`profiling_result`)."""
     monitoring = [as_burst(r) for _, r in server.monitoring] * probes if noise else []
     ordinary = [as_burst(r) for _, r in server.ordinary] * rounds if profiling else []
     mixed = [r for pair in zip_longest(monitoring, ordinary) for r in pair if r is not None]
-    marker, new = _after(target, server.traffic, mixed, concurrency=2)
+    assert server.traffic.error is not None
+    burst(target, mixed, concurrency=2)
+    marker = sentinel_marker()
+    _marked_error(target, server.traffic.error, marker)
+    target.stop()
+    items = _project(target).items(include_refused=True)
     out = []
     if noise:
         paths = {urlsplit(as_burst(r)[1]).path for _, r in server.monitoring}
         out.append(
             _absence_result(
                 "production.monitoring.no-noise",
-                new,
+                items,
                 marker,
                 lambda i: i.type in ("event", "transaction") and _path(i) in paths,
-                f"events or transactions of {sorted(paths)} after {len(monitoring)} probes",
+                f"events or transactions of {sorted(paths)} after {len(monitoring)} probes and the stop",
             )
         )
-    target.stop()
     if profiling:
-        before = {i.id for i in new}
-        later = [i for i in _project(target).items() if i.id not in before]
-        mine = [i for i in [*new, *later] if not in_sentinel_trace(i, marker) and not carries(i, marker)]
+        mine = [i for i in items if not in_sentinel_trace(i, marker) and not carries(i, marker)]
         out.append(profiling_result(mine, requests=len(ordinary)))
     return out
 
