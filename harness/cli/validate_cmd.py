@@ -27,7 +27,7 @@ from harness.report.criteria import PROFILE_CRITERIA
 __all__ = ["register"]
 
 CRITERION_SUITES: Final[dict[str, tuple[str, ...]]] = {
-    "rates": ("production",),
+    "rates": ("production", "sampling"),
     "filters": ("production",),
     "scrubbing": ("privacy",),
     "replay-masking": ("privacy",),

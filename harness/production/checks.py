@@ -478,16 +478,25 @@ def attach_stacktrace(check_id: str, event: Mapping[str, Any] | None, expected: 
 
 
 def profiles_rate(
-    check_id: str, *, profiled: int, traced: int, expected: float, tolerance: float, level: float, environment: str
+    check_id: str,
+    *,
+    profiled: int,
+    traced: int,
+    expected: float,
+    tolerance: float,
+    level: float,
+    environment: str,
+    unit: str = "transaction",
 ) -> CheckResult:
-    """The share of sampled traces that brought a profile, against ``profiles_sample_rate`` (a rate of
-    the traced share in both SDKs' transaction profiling): a Wilson interval at ``level`` as the traces
-    rate check decides."""
+    """The share of traced units that brought a profile, against ``profiles_sample_rate``: a Wilson
+    interval at ``level``, decided as the traces rate check decides. ``unit`` is what one profiling
+    decision covers: a sampled ``transaction`` (transaction profiling), or a ``process`` (a profiling
+    session sampled once when the SDK starts, so only process starts measure its rate)."""
     k = min(profiled, traced)
     decision = decide_rate(k, traced, expected, tolerance, level=level)
     return CheckResult(
         check_id=check_id,
         verdict=decision.verdict,
-        summary=decision.summary(f"server profiles sample rate in {environment}"),
-        evidence={**decision.evidence, "profiled": profiled, "traced": traced},
+        summary=decision.summary(f"server profiles sample rate in {environment} (per {unit})"),
+        evidence={**decision.evidence, "profiled": profiled, "traced": traced, "unit": unit},
     )

@@ -8,6 +8,8 @@ beside a positive control.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from harness.production import checks, quality
@@ -29,9 +31,12 @@ __all__ = [
     "probe_identity",
     "probe_kill_switch",
     "probe_monitoring",
+    "probe_profiles_rate_processes",
+    "probe_profiles_rate_transactions",
     "probe_profiling",
     "probe_sending",
     "probe_server_traces",
+    "profiling_unit",
 ]
 
 # A client route: cheap (the built index.html), answered 200 (Node drops 401/404/3xx transactions),
@@ -310,6 +315,87 @@ def probe_profiling(target: Target, *, requests: int = 20, query: str = "profile
         Verdict.FAIL,
         f"0 profiles for {len(tx)} traced transactions at rate 1",
         evidence,
+    )
+
+
+PROFILED_QUERY = "fault:slow:100"
+"""The search each profiled request sends upstream: the fake Spotify holds it 100 ms, so every
+transaction outlasts the profilers' minimum (sentry-python drops a profile of fewer than two samples)."""
+
+
+def _profiled_traffic(target: Target, marker: str, requests: int, concurrency: int = 8) -> list[Any]:
+    headers = {MARKER_HEADER: marker, "Authorization": "Bearer gate"}
+    burst(target, same_requests(requests, f"/api/spotify/search?q={PROFILED_QUERY}", headers), concurrency=concurrency)
+    return collect(target)
+
+
+def profiling_unit(target: Target) -> str | None:
+    """What one profiling decision covers, read from an app started with traces and profiles at 1:
+    ``transaction`` when it sends ``profile`` items (transaction profiling: sentry-python's
+    ``profiles_sample_rate``), ``process`` when it sends profile chunks (a profiling session sampled once
+    when the SDK starts: @sentry/node's ``profileSessionSampleRate``); None when it sends neither."""
+    types = {i.type for i in _profiled_traffic(target, new_marker("profunit"), 5)}
+    if "profile_chunk" in types:
+        return "process"
+    if "profile" in types:
+        return "transaction"
+    return None
+
+
+def probe_profiles_rate_transactions(
+    target: Target, *, requests: int, expected: float, tolerance: float, level: float, environment: str
+) -> CheckResult:
+    """Target started with traces at 1 (the override) and profiles at the environment's rate: the share of
+    its ``requests`` transactions that brought a profile."""
+    marker = new_marker("profrate")
+    items = _profiled_traffic(target, marker, requests)
+    traced = len(marked_items(items, marker, ("transaction",)))
+    profiled = sum(1 for i in items if i.type == "profile")
+    return checks.profiles_rate(
+        "production.sampling.server-profiles-rate",
+        profiled=profiled,
+        traced=traced,
+        expected=expected,
+        tolerance=tolerance,
+        level=level,
+        environment=environment,
+        unit="transaction",
+    )
+
+
+def probe_profiles_rate_processes(
+    start: Callable[[], Target],
+    *,
+    processes: int,
+    expected: float,
+    tolerance: float,
+    level: float,
+    environment: str,
+    parallel: int = 2,
+) -> CheckResult:
+    """``processes`` starts of the app (``start``: traces at 1, profiles at the environment's rate), each a
+    profiling session sampled once: two traced requests each, then the flush; the share of processes
+    whose traced requests brought a profile chunk. A process that sent no transaction is left out."""
+
+    def one(_: int) -> tuple[bool, bool]:
+        target = start()
+        try:
+            items = _profiled_traffic(target, new_marker("profsess"), 2, concurrency=2)
+        finally:
+            target.stop()
+        return any(i.type == "profile_chunk" for i in items), any(i.type == "transaction" for i in items)
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        runs = list(pool.map(one, range(processes)))
+    return checks.profiles_rate(
+        "production.sampling.server-profiles-rate",
+        profiled=sum(1 for chunk, traced in runs if chunk and traced),
+        traced=sum(1 for _, traced in runs if traced),
+        expected=expected,
+        tolerance=tolerance,
+        level=level,
+        environment=environment,
+        unit="process",
     )
 
 

@@ -141,6 +141,7 @@ PROFILE_CRITERIA: Final[dict[str, tuple[str, ...]]] = {
     "privacy-audit": ("scrubbing", "replay-masking"),
     "chaos": ("resilience",),
     "load": ("overhead",),
+    "sampling": ("rates",),
     "all": tuple(c.key for c in CRITERIA),
 }
 """What each profile promises to judge, in general terms. A criterion of the run's profile that no check

@@ -127,3 +127,57 @@ def test_page_init_options_and_their_mutants(target_factory: TargetFactory, brow
     # Each mutant breaks its own option only.
     assert crumbs["production.config.browser-attach-stacktrace"].verdict is Verdict.PASS
     assert stack["production.config.browser-max-breadcrumbs"].verdict is Verdict.PASS
+
+
+PROFILES_LEVEL = 1 - 1e-6
+"""The per-transaction self-test's interval level (as tests/production/test_mutants.py's traces rate): the
+hardened app at 0.1 FAILs only when 15 or more of its 40 transactions are profiled, P = 3.5e-6, while the
+mutant's 40/40 still FAILs."""
+PROCESS_LEVEL = 0.999
+"""The per-process self-test's level (exact binomial over 5 starts, tolerance ±0.15): the hardened app at
+0.1 FAILs only when all 5 processes profile, P = 1e-5; the mutant's 5/5 FAILs (at 1 - 1e-4, 5 of 5 is
+only INCONCLUSIVE, and 4 of 4 at 0.999 leaves P = 1e-4)."""
+
+
+def test_profiles_rate_per_transaction_and_its_mutant(target_factory: TargetFactory) -> None:
+    """sentry-python: one decision per sampled transaction; 40 traced requests, held 100 ms upstream."""
+    traced = {"extra_env": {"SENTRY_TRACES_SAMPLE_RATE": "1"}}
+    hardened, full = _start(target_factory, [traced, {**traced, "mutant": "profiles-rate-full"}])
+    assert probes.profiling_unit(full) == "transaction"
+    good, bad = (
+        probes.probe_profiles_rate_transactions(
+            t, requests=40, expected=0.1, tolerance=0.05, level=PROFILES_LEVEL, environment="production"
+        )
+        for t in (hardened, full)
+    )
+    assert good.verdict is not Verdict.FAIL, good.summary  # 40 cannot reach PASS's precision; the nightly does
+    _fails_naming(
+        bad,
+        "production.sampling.server-profiles-rate",
+        r"server profiles sample rate in production \(per transaction\) 1\.0000 \(4\d/4\d\)",
+    )
+
+
+@pytest.mark.node
+def test_profiles_rate_per_process_and_its_mutant(target_factory: TargetFactory) -> None:
+    """@sentry/node: one decision per process (profileSessionSampleRate); 5 starts of each app."""
+
+    def measured(mutant: str | None) -> CheckResult:
+        return probes.probe_profiles_rate_processes(
+            lambda: target_factory(
+                "express-vue", environment="production", mutant=mutant, extra_env={"SENTRY_TRACES_SAMPLE_RATE": "1"}
+            ),
+            processes=5,
+            expected=0.1,
+            tolerance=0.15,
+            level=PROCESS_LEVEL,
+            environment="production",
+        )
+
+    good, bad = measured(None), measured("profiles-rate-full")
+    assert good.verdict is not Verdict.FAIL, good.summary
+    _fails_naming(
+        bad,
+        "production.sampling.server-profiles-rate",
+        r"server profiles sample rate in production \(per process\) 1\.0000 \(5/5\)",
+    )
