@@ -51,6 +51,7 @@ __all__ = [
     "PageJourney",
     "await_marked_quiet",
     "marked_user_agent",
+    "probe_page_attach_stacktrace",
     "probe_page_breadcrumbs",
     "probe_page_delivery",
     "probe_page_filters",
@@ -499,3 +500,26 @@ def probe_page_breadcrumbs(target: Target, browser: Any, journey: PageJourney, *
     return checks.max_breadcrumbs(
         "production.config.browser-max-breadcrumbs", events[0].json() if events else None, limit, added
     )
+
+
+# ---- attachStacktrace -----------------------------------------------------------------------------
+def probe_page_attach_stacktrace(target: Target, browser: Any, journey: PageJourney, *, expected: bool) -> CheckResult:
+    """A ``console.error`` line in the landing page: a page that captures its console errors (the
+    CaptureConsole integration, the usual way a page captures a message) sends it as a message, which carries
+    a stack trace exactly when attachStacktrace is on (`checks.attach_stacktrace`). A page that captures no
+    console errors sends nothing: INCONCLUSIVE, the promise has nothing to be judged on."""
+    marker = _new_marker()
+    context = browser.new_context(user_agent=marked_user_agent(marker))
+    try:
+        page = context.new_page()
+        page.goto(page_url(target.url, journey.landing, mark(marker)), wait_until="load")
+        page.evaluate("(m) => console.error('sentry-gate message ' + m)", marker)
+        events = _wait_event(_project(target), marker)
+    finally:
+        context.close()
+    message = next((i.json() for i in events if f"sentry-gate message {marker}" in messages_of(i.json())), None)
+    result = checks.attach_stacktrace("production.config.browser-attach-stacktrace", message, expected)
+    if message is None:
+        summary = "the page captured no console.error (no message path to judge attachStacktrace on)"
+        return CheckResult(result.check_id, Verdict.INCONCLUSIVE, summary, result.evidence)
+    return result

@@ -41,8 +41,9 @@ MEASURED = ("pass", "inconclusive")
 CASES: dict[str, tuple[str, str, dict[str, tuple[str, ...]], dict[str, str]]] = {
     "standard-page": (
         "standard",
-        "identity or breadcrumbs or filters or delivery",
+        "identity or breadcrumbs or stacktrace or filters or delivery",
         {
+            "production.config.browser-attach-stacktrace": PASS,
             "production.config.browser-environment": PASS,
             "production.release.browser-every-item": PASS,
             "production.config.browser-max-breadcrumbs": PASS,
@@ -84,6 +85,12 @@ CASES: dict[str, tuple[str, str, dict[str, tuple[str, ...]], dict[str, str]]] = 
         "page_breadcrumbs_unbounded",
         "breadcrumbs",
         {"production.config.browser-max-breadcrumbs": ("fail",)},
+        SMALL,
+    ),
+    "page_stacktrace_off": (
+        "page_stacktrace_off",
+        "stacktrace",
+        {"production.config.browser-attach-stacktrace": ("fail",)},
         SMALL,
     ),
     "page_noise_kept": ("page_noise_kept", "filters", {"production.filters.dev-noise": ("fail",)}, SMALL),

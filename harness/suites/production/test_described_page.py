@@ -129,6 +129,22 @@ def test_page_max_breadcrumbs(
 
 
 @pytest.mark.parametrize("target", PARAMS)
+def test_page_attach_stacktrace(
+    target: str, target_factory: TargetFactory, gate_check: CheckRecorder, browser: Any
+) -> None:
+    """A console error the page captures carries a stack trace exactly when attachStacktrace is promised."""
+    journey = _page(target)
+    exp = expectations(target)
+    expected = exp.environment(exp.primary).browser_attach_stacktrace
+    if expected is None:
+        pytest.skip(f"{exp.source} states no browser_attach_stacktrace for {exp.primary}")
+    app = _start(target, target_factory)
+    result = described_page.probe_page_attach_stacktrace(app, browser, journey, expected=expected)
+    app.stop()
+    _record(gate_check, result)
+
+
+@pytest.mark.parametrize("target", PARAMS)
 def test_page_filters(target: str, target_factory: TargetFactory, gate_check: CheckRecorder, browser: Any) -> None:
     """Each of ``[expect] browser_drops``: the noise raised in the page never arrives, a comparable error does."""
     journey = _page(target)

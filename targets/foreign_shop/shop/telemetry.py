@@ -161,6 +161,7 @@ def page_settings(settings: Settings) -> dict[str, Any]:
         "maxBreadcrumbs": rates.max_breadcrumbs if cfg.page_bound_breadcrumbs else None,
         "ignoreNoise": cfg.page_ignores_noise,
         "denyExtensions": cfg.page_denies_extensions,
+        "attachStacktrace": cfg.page_attach_stacktrace,
         "maskReplay": cfg.replay_masking,
     }
 

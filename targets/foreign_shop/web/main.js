@@ -34,7 +34,10 @@ if (DSN && settings.enabled) {
     ignoreErrors: settings.ignoreNoise ? [/ResizeObserver loop/, /^Non-Error promise rejection captured/] : [],
     // Errors thrown by users' browser extensions, not by the shop.
     denyUrls: settings.denyExtensions ? [/^(chrome|moz|safari(-web)?)-extension:\/\//] : [],
+    // console.error calls become events, with the stack of the call that logged them.
+    attachStacktrace: settings.attachStacktrace,
     integrations: [
+      Sentry.captureConsoleIntegration({ levels: ['error'] }),
       Sentry.browserTracingIntegration(),
       Sentry.replayIntegration({ maskAllText: settings.maskReplay, maskAllInputs: settings.maskReplay, blockAllMedia: true }),
     ],

@@ -55,6 +55,7 @@ class SentryConfig:
     page_ignores_noise: bool = True  # ignoreErrors: the ResizeObserver loop message, non-Error rejections
     page_denies_extensions: bool = True  # denyUrls: errors thrown in browser extensions' scripts
     page_environment: str | None = None  # None: the server's environment name; a name: that one, always
+    page_attach_stacktrace: bool = True  # console.error events carry the stack of the call that logged them
 
 
 def load(name: str) -> SentryConfig:
