@@ -265,7 +265,7 @@ def probe_page_replays(
     tolerance: float,
     level: float,
     environment: str,
-    concurrency: int = 6,
+    concurrency: int = 12,
 ) -> tuple[CheckResult, CheckResult]:
     """``sessions`` short sessions side by side: the journey, held until Replay's session is past its
     minimum age (read from Replay's own sessionStorage entry), then the error steps (which turn a buffered
