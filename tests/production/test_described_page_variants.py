@@ -29,9 +29,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("fo
 
 SUITE = "production/test_described_page.py"
 # run → (variant, the suite's tests to run, check id → the verdicts it may give, sizes)
-# The hardened shop is run three times, side by side with the variants (the longest runs first). At the self-test's sizes its two
-# measured rates cannot PASS for sure (16 page loads at 0.1 ± 0.2: P(pass) = 0.19; 12 sessions at
-# 0.05 ± 0.35: 0.54, both with P(fail) = 0), so they may be inconclusive; a variant's wrong rate (1.0)
+# The hardened shop is run three times, side by side with the variants (the longest runs first). At the
+# self-test's sizes its two measured rates cannot PASS for sure (16 page loads at 0.1 ± 0.2: P(pass) = 0.19;
+# 12 sessions at 0.05 ± 0.35: 0.54, both with P(fail) = 0), so they may be inconclusive; a variant's wrong rate (1.0)
 # FAILs even at these sizes (8/8 and 6/6 are outside the band at the family's level). The run's own
 # sizes (sample_size for the file's tolerances) are for power.
 SMALL = {"GATE_BROWSER_PAGES": "8", "GATE_REPLAY_SESSIONS": "6", "GATE_BROWSER_DELIVERY_ERRORS": "20"}
