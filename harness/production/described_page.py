@@ -57,6 +57,7 @@ __all__ = [
     "probe_page_filters",
     "probe_page_identity",
     "probe_page_kill_switch",
+    "probe_page_rates",
     "probe_page_replays",
     "probe_page_traces",
 ]
@@ -265,12 +266,15 @@ def probe_page_replays(
     tolerance: float,
     level: float,
     environment: str,
+    traces_rate: float | None = None,
     concurrency: int = 12,
-) -> tuple[CheckResult, CheckResult]:
+) -> tuple[CheckResult, CheckResult, CheckResult]:
     """``sessions`` short sessions side by side: the journey, held until Replay's session is past its
     minimum age (read from Replay's own sessionStorage entry), then the error steps (which turn a buffered
     replay into one that is sent), then held until this session's replay arrived or the deadline. The
-    rates are what arrived (`harness.production.replay.replay_rates`), never what the page configured."""
+    rates are what arrived (`harness.production.replay.replay_rates`), never what the page configured;
+    what it configured (`probe_page_rates`, with ``traces_rate`` the promised traces rate) is read from
+    the same sessions."""
     from harness.common.browser import async_chromium
     from harness.production.drive import run_async
 
@@ -325,7 +329,7 @@ def probe_page_replays(
     ran = [r for r in results if r is not None]
     ids = [r for r in ran if r]
     types = replay_types(project.items(type="replay_event"), ids)
-    return replay_rates(
+    session, on_error = replay_rates(
         types,
         len(ran),
         session_rate=session_rate,
@@ -334,6 +338,61 @@ def probe_page_replays(
         level=level,
         environment=environment,
     )
+    promised = {
+        "browser_traces_sample_rate": traces_rate,
+        "replays_session_sample_rate": session_rate,
+        "replays_on_error_sample_rate": on_error_rate,
+    }
+    return session, on_error, probe_page_rates(target, sorted(types), run, promised)
+
+
+def probe_page_rates(
+    target: Target, replay_ids: Sequence[str], marker: str, expected: dict[str, float | None]
+) -> CheckResult:
+    """The rates the page gave its SDK, as the SDK itself reports them (no hook): Replay's ``options``
+    event at the start of every recording (``sessionSampleRate``, ``errorSampleRate``) and the
+    ``sample_rate`` of the dynamic sampling context an error's envelope carries (the traces rate),
+    against the file's promises (``production.config.browser-rates``)."""
+    from harness.production.replay_journey import replay_events
+
+    project = _project(target)
+    seen: dict[str, float | None] = dict.fromkeys(expected)
+    for replay_id in replay_ids:
+        for event in replay_events(project, replay_id):
+            data = event.get("data") if isinstance(event, dict) else None
+            if isinstance(data, dict) and data.get("tag") == "options" and isinstance(data.get("payload"), dict):
+                options = data["payload"]
+                seen["replays_session_sample_rate"] = _number(options.get("sessionSampleRate"))
+                seen["replays_on_error_sample_rate"] = _number(options.get("errorSampleRate"))
+                break
+        if seen.get("replays_session_sample_rate") is not None:
+            break
+    for item in project.items(type="event"):
+        trace = item.envelope_headers.get("trace")
+        if isinstance(trace, dict) and trace.get("sample_rate") is not None and carries(item, marker):
+            seen["browser_traces_sample_rate"] = _number(trace.get("sample_rate"))
+            break
+    wanted = {k: v for k, v in expected.items() if v is not None}
+    unread = [k for k in wanted if seen.get(k) is None]
+    wrong = {
+        k: f"{found} (expected {v})"
+        for k, v in wanted.items()
+        if (found := seen.get(k)) is not None and abs(found - v) > 1e-9
+    }
+    evidence = {"seen": seen, "expected": expected}
+    check_id = "production.config.browser-rates"
+    if wrong:
+        return CheckResult(check_id, Verdict.FAIL, f"the page's SDK reports {wrong}", evidence)
+    if unread:
+        return CheckResult(check_id, Verdict.INCONCLUSIVE, f"the page's SDK reported no {unread}", evidence)
+    return CheckResult(check_id, Verdict.PASS, f"the page's SDK reports {wanted} as promised", evidence)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return None if value is None or isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 # ---- delivery -------------------------------------------------------------------------------------

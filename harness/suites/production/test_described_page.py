@@ -217,6 +217,7 @@ def test_page_replay_rates(target: str, target_factory: TargetFactory, gate_chec
         tolerance=tol,
         level=level,
         environment=exp.primary,
+        traces_rate=env.browser_traces_sample_rate,
     )
     app.stop()
     _record(gate_check, *results)
