@@ -158,12 +158,20 @@ def _json_problems(body: Any, spec: Mapping[str, Any], substitutions: Mapping[st
     return problems
 
 
-def answer_problems(answer: Answer, status: int, text: str, *, release: str | None, environment: str) -> list[str]:
+def answer_problems(
+    answer: Answer,
+    status: int,
+    text: str,
+    *,
+    release: str | None,
+    environment: str,
+    last_event_id: str | None = None,
+) -> list[str]:
     """What is wrong with a monitoring endpoint's answer, by its declared ``answer``: the status among the
-    allowed ones, every declared JSON key present with its value (``{release}``, ``{environment}``
-    substituted, ``"*"`` any value, nested tables a subset), every text pattern matching some line. Empty:
-    the answer keeps its declaration."""
-    substitutions = {"release": release or "", "environment": environment}
+    allowed ones, every declared JSON key present with its value (``{release}``, ``{environment}`` and
+    ``{last_event_id}`` substituted, ``"*"`` any value, nested tables a subset), every text pattern matching
+    some line. Empty: the answer keeps its declaration."""
+    substitutions = {"release": release or "", "environment": environment, "last_event_id": last_event_id or ""}
     problems = [] if status in answer.status else [f"status {status}, expected one of {answer.status}"]
     if answer.json_body:
         try:
@@ -192,10 +200,12 @@ def probe_monitoring(
     target: Target, server: ServerTraffic, *, release: str | None, environment: str
 ) -> list[CheckResult]:
     """Each declared health, monitoring and Sentry-health request with an ``answer``, once the app has sent
-    an error (the sentinel: a Sentry status then has a last event to report), judged against it; one
-    result per kind that declares an answer."""
+    an error (the sentinel: a Sentry status then has a last event to report, its ``{last_event_id}``),
+    judged against it; one result per kind that declares an answer."""
+    sentinel = None
     if server.traffic.error is not None:
-        _marked_error(target, server.traffic.error, sentinel_marker())
+        sentinel = _marked_error(target, server.traffic.error, sentinel_marker())[1]
+    last_event_id = sentinel.event_id if sentinel is not None else None
     judged: dict[str, dict[str, list[str]]] = defaultdict(dict)
     for name, request in server.monitoring:
         if request.answer is None:
@@ -203,7 +213,12 @@ def probe_monitoring(
         method, path, headers, body = as_burst(request)
         response = target.http.request(method, path, headers=dict(headers), json=body)
         problems = answer_problems(
-            request.answer, response.status_code, response.text, release=release, environment=environment
+            request.answer,
+            response.status_code,
+            response.text,
+            release=release,
+            environment=environment,
+            last_event_id=last_event_id,
         )
         judged[ANSWER_CHECKS[request.kind]][name] = problems
     return [_answer_result(check_id, by_name) for check_id, by_name in judged.items()]

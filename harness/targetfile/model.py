@@ -321,7 +321,8 @@ class Expect(_Table):
 
 
 class Answer(_Table):
-    """What a monitoring endpoint must answer. ``{release}`` and ``{environment}`` in a value are the run's."""
+    """What a monitoring endpoint must answer. ``{release}`` and ``{environment}`` in a value are the run's;
+    ``{last_event_id}`` is the id of the error event the gate made the app send just before asking."""
 
     status: list[int] = Field(default_factory=lambda: [200], description="the statuses it may answer")
     json_body: dict[str, Any] = Field(

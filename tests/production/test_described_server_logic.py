@@ -71,3 +71,14 @@ def test_a_fingerprint_that_differs_per_occurrence_splits_the_issue() -> None:
 
 def test_profiling_needs_a_profile_and_calls_too_quick_requests_inconclusive() -> None:
     assert profiling_result([], requests=10).verdict is Verdict.INCONCLUSIVE
+
+
+def test_the_last_event_id_is_the_one_the_gate_just_made_the_app_send() -> None:
+    spec = answer(json={"last_event_id": "{last_event_id}"})
+    sent = "0bc2a7e5cb094f129897ff41538ab31c"
+
+    def judged(body: Any) -> list[str]:
+        return answer_problems(spec, 200, json.dumps(body), release=RELEASE, environment="live", last_event_id=sent)
+
+    assert judged({"last_event_id": sent}) == []
+    assert judged({"last_event_id": None}) == [f"$.last_event_id is None, expected {sent!r}"]

@@ -67,6 +67,11 @@ CASES: dict[str, tuple[str, str, dict[str, str]]] = {
         "monitoring_answer",
         {"production.monitoring.metrics": "fail", "production.monitoring.sentry-health": "fail"},
     ),
+    "status_last_event_per_request": (
+        "status_last_event_per_request",
+        "monitoring_answer",
+        {"production.monitoring.sentry-health": "fail"},
+    ),
     "health_unfiltered": ("health_unfiltered", "no_noise", {"production.monitoring.no-noise": "fail"}),
     "project_root_hardcoded": ("project_root_hardcoded", "quality", {"production.quality.in-app-frames": "fail"}),
     "over_scrubbed": (
@@ -90,6 +95,7 @@ GROUPS = {
         "standard, one app",
         "health_version_from_package",
         "sentry_after_app",
+        "status_last_event_per_request",
         "health_unfiltered",
         "payment_errors_swallowed",
         "dsn_remembered",

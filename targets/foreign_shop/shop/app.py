@@ -54,7 +54,10 @@ def create_app(settings: Settings) -> Flask:
         sentry_sdk.set_context("customer", customer if config().customer_context_as_text else {"kind": customer})
 
     def status() -> dict[str, Any]:
-        return {**sentry_state(), "enabled": app.config["SENTRY_ENABLED"]}
+        state = {**sentry_state(), "enabled": app.config["SENTRY_ENABLED"]}
+        if config().last_event_from_scope:  # the SDK's own answer: the last event of *this* request's scope
+            state["last_event_id"] = sentry_sdk.last_event_id()
+        return state
 
     def render_page() -> Response:
         public = json.dumps(page_settings(settings)).replace("<", "\\u003c")

@@ -48,6 +48,7 @@ class SentryConfig:
     customer_context_as_text: bool = False  # the customer context is set as a string, not an object
     health_reports_release: bool = True  # /healthz answers SHOP_RELEASE as its version (else the package's)
     init_sentry_first: bool = True  # Sentry is set up before the app is created (which reads its state)
+    last_event_from_scope: bool = False  # /status/sentry asks sentry_sdk.last_event_id() (the request's own scope)
     page_release: bool = True  # the page's events carry the release
     replay_masking: bool = True  # Replay masks text and inputs
     page_rate_overrides: bool = True  # SHOP_BROWSER_TRACES_RATE / SHOP_REPLAYS_SESSION_RATE win on the page (0: off)
