@@ -287,12 +287,22 @@ def probe_sending(target: Target, server: ServerTraffic, *, environment: str) ->
 
 # ---- delivery and not over-filtering ----------------------------------------------------------------
 def _markers_in(items: Sequence[StoredItem]) -> Counter[str]:
-    """How many events carry each request marker."""
+    """How many events carry each request marker: in the ``User-Agent`` the event's request headers keep, or
+    as the trace id the SDK continued from the ``sentry-trace`` header (either is enough: an SDK or a scrubber
+    may drop one)."""
     found: Counter[str] = Counter()
     for item in items:
-        if item.type == "event":
-            for marker in {m.decode() for m in _MARKED.findall(item.payload)}:
-                found[marker] += 1
+        if item.type != "event":
+            continue
+        markers = {m.decode() for m in _MARKED.findall(item.payload)}
+        try:
+            trace = ((item.json().get("contexts") or {}).get("trace") or {}).get("trace_id")
+        except (ValueError, AttributeError):
+            trace = None
+        if isinstance(trace, str):
+            markers.add(trace)
+        for marker in markers:
+            found[marker] += 1
     return found
 
 
@@ -318,7 +328,10 @@ def probe_delivery(
     items = _project(target).items()
     found = _markers_in(items)
     received = sum(1 for m in markers if found[m])
-    accounted = {reason: q for (reason, _), q in discarded(items, "error").items() if reason != "before_send"}
+    # A filter's drop explains no lost error: before_send, and event processors (sentry-python's dedupe
+    # drops the logging integration's copy of every error it captured, one per error request, as one).
+    filters = ("before_send", "event_processor")
+    accounted = {reason: q for (reason, _), q in discarded(items, "error").items() if reason not in filters}
     names = sorted({n for n, _ in plain})
     result = checks.delivery(
         "production.delivery.server-errors", injected=errors, received=received, accounted=accounted
