@@ -99,7 +99,7 @@ def test_the_bundled_files_are_valid(name: str) -> None:
     assert parsed.name == name
     assert parsed.started
     assert parsed.upstreams["spotify"].service in parsed.services
-    assert set(parsed.environments) == {"production", "staging", "development"}
+    assert set(parsed.environments) == {"production", "staging", "development", "test"}
 
 
 def test_the_model_is_frozen_and_strict() -> None:
