@@ -104,10 +104,6 @@ class PageJourney:
     def landing(self) -> str:
         return first_path(self.journey.steps) or "/"
 
-    @property
-    def has_error(self) -> bool:
-        return bool(self.journey.error_steps)
-
 
 def _project(target: Target) -> ProjectHandle:
     if target.browser_project is None:
@@ -151,9 +147,12 @@ def _leave(page: Any) -> None:
     page.goto("about:blank")
 
 
-def _visit(browser: Any, target: Target, journey: PageJourney, marker: str, *, before_error: str | None = None) -> None:
+def _visit(
+    browser: Any, target: Target, journey: PageJourney, marker: str, *, before_error: str | None = None
+) -> tuple[list[StoredItem], bool]:
     """One user's visit in a fresh context: the journey, ``before_error`` evaluated in the page, the error
-    steps, then leaving; the context stays open until the probe's own items went quiet."""
+    steps, then leaving; the context stays open until the probe's own items went quiet. Those items, and
+    whether the quiet came (`await_marked_quiet`)."""
     context = browser.new_context(user_agent=marked_user_agent(marker))
     try:
         page = context.new_page()
@@ -163,7 +162,7 @@ def _visit(browser: Any, target: Target, journey: PageJourney, marker: str, *, b
         run_steps(page, target.url, journey.journey.error_steps, query=mark(marker))
         _wait_event(_project(target), marker)
         _leave(page)
-        await_marked_quiet(_project(target), marker)
+        return await_marked_quiet(_project(target), marker)
     finally:
         context.close()
 
@@ -174,9 +173,7 @@ def probe_page_identity(
 ) -> tuple[CheckResult, CheckResult]:
     """Environment and release on every item the page sent during the journey and its error steps
     (events, transactions, sessions, replays)."""
-    marker = _new_marker()
-    _visit(browser, target, journey, marker)
-    items = [i for i in _project(target).items() if carries(i, marker)]
+    items, _ = _visit(browser, target, journey, _new_marker())
     env = checks.environment_on_items("production.config.browser-environment", items, environment)
     rel = checks.release_on_items("production.release.browser-every-item", items, release or "", release_health=False)
     return env, rel
@@ -403,9 +400,9 @@ def probe_page_delivery(
     target: Target, browser: Any, journey: PageJourney, *, errors: int, batch: int = 5
 ) -> CheckResult:
     """``errors`` unique unhandled rejections raised in the journey's landing page, ``batch`` at a time
-    (the page's global handler reports each), each batch's arrival awaited at the ingest before the next;
-    then the page is left (its client report) and what arrived counted by message. A loss in a batch ends
-    the wait at the deadline and the rest still run."""
+    (the page's global handler reports each), each batch's arrival awaited at the ingest before the next
+    (all the waits share one deadline); then the page is left (its client report) and what arrived counted
+    by message. A lost batch ends its wait at the deadline and the rest still run."""
     project = _project(target)
     marker = _new_marker()
     markers = [f"{marker}-{i:05d}" for i in range(errors)]
@@ -421,6 +418,9 @@ def probe_page_delivery(
         return found
 
     context = browser.new_context(user_agent=marked_user_agent(marker))
+    # One deadline for all the waits: a page that sends nothing (or loses every batch) costs it once, not
+    # once per batch.
+    deadline = time.monotonic() + 2 * ARRIVAL_TIMEOUT_S
     try:
         page = context.new_page()
         page.goto(page_url(target.url, journey.landing, mark(marker)), wait_until="load")
@@ -431,7 +431,9 @@ def probe_page_delivery(
             def batch_in(now: list[StoredItem], wanted: frozenset[str] = frozenset(chunk)) -> bool:
                 return wanted <= received_now(now)
 
-            wait_until(project, batch_in, type="event", timeout=10)
+            left = min(10.0, deadline - time.monotonic())
+            if left > 0:
+                wait_until(project, batch_in, type="event", timeout=left)
         _leave(page)
         await_marked_quiet(project, marker)
     finally:
@@ -479,9 +481,7 @@ def probe_page_kill_switch(target: Target, browser: Any, journey: PageJourney) -
     """The app started with every browser rate variable at 0: the journey and its error steps, then the
     page left. No transaction, span or whole-session replay of this visit may arrive; its error (the
     sentinel: errors still go out) must."""
-    marker = _new_marker()
-    _visit(browser, target, journey, marker)
-    items, settled = await_marked_quiet(_project(target), marker)
+    items, settled = _visit(browser, target, journey, _new_marker())
 
     def traced(item: StoredItem) -> bool:
         if item.type in checks.TRACED_TYPES:
@@ -554,8 +554,8 @@ def probe_page_breadcrumbs(target: Target, browser: Any, journey: PageJourney, *
     marker = _new_marker()
     added = 2 * limit
     script = f"() => {{ for (let i = 0; i < {added}; i++) console.log('sentry-gate breadcrumb ' + i); }}"
-    _visit(browser, target, journey, marker, before_error=script)
-    events = sorted((i for i in _project(target).items(type="event") if carries(i, marker)), key=lambda i: i.id)
+    items, _ = _visit(browser, target, journey, marker, before_error=script)
+    events = sorted((i for i in items if i.type == "event"), key=lambda i: i.id)
     return checks.max_breadcrumbs(
         "production.config.browser-max-breadcrumbs", events[0].json() if events else None, limit, added
     )
