@@ -100,6 +100,11 @@ def root_traces(items: Iterable[StoredItem], marker: str | None = None) -> dict[
     return out
 
 
+NOT_SAMPLING_REASONS = frozenset({"sample_rate", "before_send", "event_processor", "ignored", "no_parent_span"})
+"""Client-report reasons for an item the SDK chose not to send. Any other reason (queue overflow,
+network error, rate limit) loses an item after it was sampled, so a rate check counts it as sampled."""
+
+
 def discarded(items: Iterable[StoredItem], category: str | None = None) -> Counter[tuple[str, str]]:
     """Client-report discards summed as ``{(reason, category): quantity}``."""
     total: Counter[tuple[str, str]] = Counter()

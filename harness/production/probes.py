@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.production import checks, quality
 from harness.production.drive import burst, collect, new_marker, same_requests, wait_marked
-from harness.production.items import discarded, marked_items, root_traces, tags_of
+from harness.production.items import NOT_SAMPLING_REASONS, discarded, marked_items, root_traces, tags_of
 from harness.results import CheckResult
 from harness.targets.target import Target
 
@@ -47,7 +47,6 @@ DELIVERY_RATE = 150.0
 """Requests per second in the delivery probe (100 errors/s and 50 ordinary requests/s): well below
 either server's capacity, and about a third of what sentry-sdk's one sending thread manages here."""
 # Client-report reasons that mean "sampled, then lost" (not a sampling decision, not a filter).
-_NOT_SAMPLING = {"sample_rate", "before_send", "event_processor", "ignored", "no_parent_span"}
 
 
 def _project(target: Target) -> Any:
@@ -64,7 +63,7 @@ def probe_server_traces(
     statuses = burst(target, same_requests(requests, SAMPLED_ROUTE, {MARKER_HEADER: marker}))
     items = collect(target)
     roots = root_traces(items, marker)
-    lost = sum(q for (reason, cat), q in discarded(items, "transaction").items() if reason not in _NOT_SAMPLING)
+    lost = sum(q for (reason, cat), q in discarded(items, "transaction").items() if reason not in NOT_SAMPLING_REASONS)
     answered = statuses.get(200, 0)
     rate = checks.server_traces_rate(
         "production.sampling.server-traces-rate",
