@@ -13,52 +13,31 @@ for a correct app) unless the settings fix ``production.traces_requests`` (self-
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
 from harness.production import described
 from harness.production.described import Traffic
-from harness.production.expectations import Expectations, checked_environments, target_expectations
+from harness.production.expectations import checked_environments
 from harness.recorder import CheckRecorder
-from harness.results import CheckResult
-from harness.settings import Settings
 from harness.stats import familywise_level, sample_size
-from harness.targetfile import TargetFile
+from harness.suites.production.described_common import (
+    BUNDLED_ONLY,
+    PARAMS,
+    RELEASE,
+    SETTINGS,
+    TARGETS,
+    expectations,
+    model,
+    record,
+)
 from harness.targets.fixtures import TargetFactory
-from harness.targets.launcher import BUNDLED_TARGETS, bundled_description
-from harness.targets.options import DEFAULT_RELEASE
-from harness.targets.selection import selected_targets
-
-SETTINGS = Settings.from_environ()
-TARGETS = [t for t in selected_targets(SETTINGS) if t not in BUNDLED_TARGETS]
-"""The described apps of the run (the bundled apps run test_production.py instead)."""
-BUNDLED_ONLY = "the run's target is a bundled app, which runs test_production.py's deeper checks of the same ids"
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not TARGETS, reason=BUNDLED_ONLY)]
-# With no described app, one placeholder parameter each, so the module-level skip (and its reason) shows.
-PARAMS = TARGETS or ["none"]
-RELEASE = SETTINGS.release or DEFAULT_RELEASE
 PASS_PROBABILITY = 0.99
-
-
-@cache
-def model(target: str) -> TargetFile:
-    return bundled_description(target, SETTINGS).model
-
-
-@cache
-def expectations(target: str) -> Expectations:
-    return target_expectations(target, SETTINGS)
 
 
 def environments(target: str) -> list[str]:
     return checked_environments(expectations(target), SETTINGS)
-
-
-def _record(gate_check: CheckRecorder, result: CheckResult) -> None:
-    print(f"{result.check_id}: {result.verdict.value}: {result.summary}")
-    gate_check(result)
 
 
 def _needs(target: str, *fields: str) -> Traffic:
@@ -106,8 +85,8 @@ def test_server_traces_rate_and_declared_rate(
         environment=environment,
     )
     app.stop()
-    _record(gate_check, declared)
-    _record(gate_check, rate)
+    record(gate_check, declared)
+    record(gate_check, rate)
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -150,4 +129,4 @@ def test_development_silent(target: str, target_factory: TargetFactory, gate_che
     env = silent[0]
     control = target_factory(target, environment=env.name, release=RELEASE, fault_token=None, extra_env=env.enable_env)
     quiet = target_factory(target, environment=env.name, release=RELEASE, fault_token=None)
-    _record(gate_check, described.probe_development_silent(quiet, control, traffic))
+    record(gate_check, described.probe_development_silent(quiet, control, traffic))

@@ -18,7 +18,6 @@ Sizes: the browser traces rate and the replay rates are sized for their power at
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
 import pytest
@@ -26,48 +25,28 @@ import pytest
 from harness.common.browser import chromium_for_tests
 from harness.production import described_page
 from harness.production.described_page import PageJourney
-from harness.production.expectations import Expectations, target_expectations
 from harness.recorder import CheckRecorder
-from harness.results import CheckResult
-from harness.settings import Settings
 from harness.stats import familywise_level, sample_size
-from harness.targetfile import Described
+from harness.suites.production.described_common import (
+    BUNDLED_ONLY,
+    PARAMS,
+    RELEASE,
+    SETTINGS,
+    TARGETS,
+    description,
+    expectations,
+    record,
+)
 from harness.targets.fixtures import TargetFactory
-from harness.targets.launcher import BUNDLED_TARGETS, bundled_description
-from harness.targets.options import DEFAULT_RELEASE
-from harness.targets.selection import selected_targets
-
-SETTINGS = Settings.from_environ()
-TARGETS = [t for t in selected_targets(SETTINGS) if t not in BUNDLED_TARGETS]
-"""The described apps of the run (the bundled apps run test_production.py's page checks instead)."""
-BUNDLED_ONLY = "the run's target is a bundled app, which runs test_production.py's page checks of the same ids"
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.skipif(not TARGETS, reason=BUNDLED_ONLY)]
-PARAMS = TARGETS or ["none"]
-RELEASE = SETTINGS.release or DEFAULT_RELEASE
 # The page's measured rates: browser traces, replay session, replay on-error (one family).
 RATE_CHECKS = 3
-
-
-@cache
-def description(target: str) -> Described:
-    return bundled_description(target, SETTINGS)
-
-
-@cache
-def expectations(target: str) -> Expectations:
-    return target_expectations(target, SETTINGS)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     yield from chromium_for_tests()
-
-
-def _record(gate_check: CheckRecorder, *results: CheckResult) -> None:
-    for result in results:
-        print(f"{result.check_id}: {result.verdict.value}: {result.summary}")
-    gate_check.all(list(results))
 
 
 def _page(target: str, *, error: bool = False) -> PageJourney:
@@ -109,7 +88,7 @@ def test_page_identity(target: str, target_factory: TargetFactory, gate_check: C
     app = _start(target, target_factory)
     results = described_page.probe_page_identity(app, browser, journey, environment=exp.primary, release=RELEASE)
     app.stop()
-    _record(gate_check, *results)
+    record(gate_check, *results)
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -125,7 +104,7 @@ def test_page_max_breadcrumbs(
     app = _start(target, target_factory)
     result = described_page.probe_page_breadcrumbs(app, browser, journey, limit=limit)
     app.stop()
-    _record(gate_check, result)
+    record(gate_check, result)
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -141,7 +120,7 @@ def test_page_attach_stacktrace(
     app = _start(target, target_factory)
     result = described_page.probe_page_attach_stacktrace(app, browser, journey, expected=expected)
     app.stop()
-    _record(gate_check, result)
+    record(gate_check, result)
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -154,7 +133,7 @@ def test_page_filters(target: str, target_factory: TargetFactory, gate_check: Ch
     app = _start(target, target_factory)
     results = described_page.probe_page_filters(app, browser, journey, drops)
     app.stop()
-    _record(gate_check, *results)
+    record(gate_check, *results)
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -165,7 +144,7 @@ def test_page_delivery(target: str, target_factory: TargetFactory, gate_check: C
     errors = SETTINGS.production.browser_delivery_errors
     result = described_page.probe_page_delivery(app, browser, journey, errors=errors)
     app.stop()
-    _record(gate_check, result)
+    record(gate_check, result)
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -188,7 +167,7 @@ def test_page_traces_rate(target: str, target_factory: TargetFactory, gate_check
         environment=exp.primary,
     )
     app.stop()
-    _record(gate_check, *results)
+    record(gate_check, *results)
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -220,7 +199,7 @@ def test_page_replay_rates(target: str, target_factory: TargetFactory, gate_chec
         traces_rate=env.browser_traces_sample_rate,
     )
     app.stop()
-    _record(gate_check, *results)
+    record(gate_check, *results)
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -237,7 +216,7 @@ def test_page_kill_switch(target: str, target_factory: TargetFactory, gate_check
     app = _start(target, target_factory, zero, environment=busiest.name)
     result = described_page.probe_page_kill_switch(app, browser, journey)
     app.stop()
-    _record(gate_check, result)
+    record(gate_check, result)
 
 
 @pytest.mark.parametrize("target", PARAMS)

@@ -16,48 +16,28 @@ mean the gate never tried.
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
 from harness.production import described_server
 from harness.production.described_server import ANSWER_CHECKS, ServerTraffic
-from harness.production.expectations import Expectations, checked_environments, target_expectations
+from harness.production.expectations import checked_environments
 from harness.recorder import CheckRecorder
 from harness.results import CheckResult
-from harness.settings import Settings
-from harness.targetfile import TargetFile
+from harness.suites.production.described_common import (
+    BUNDLED_ONLY,
+    PARAMS,
+    RELEASE,
+    SETTINGS,
+    TARGETS,
+    expectations,
+    model,
+    record,
+)
 from harness.targets.fixtures import TargetFactory
-from harness.targets.launcher import BUNDLED_TARGETS, bundled_description
-from harness.targets.options import DEFAULT_RELEASE
-from harness.targets.selection import selected_targets
 from harness.targets.target import Target
 
-SETTINGS = Settings.from_environ()
-TARGETS = [t for t in selected_targets(SETTINGS) if t not in BUNDLED_TARGETS]
-"""The described apps of the run (the bundled apps run test_production.py instead)."""
-BUNDLED_ONLY = "the run's target is a bundled app, which runs test_production.py's deeper checks of the same ids"
-
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not TARGETS, reason=BUNDLED_ONLY)]
-PARAMS = TARGETS or ["none"]
-RELEASE = SETTINGS.release or DEFAULT_RELEASE
 QUALITY = ("in-app-frames", "request-context", "breadcrumbs", "transaction", "relay-normalization", "grouping")
-
-
-@cache
-def model(target: str) -> TargetFile:
-    return bundled_description(target, SETTINGS).model
-
-
-@cache
-def expectations(target: str) -> Expectations:
-    return target_expectations(target, SETTINGS)
-
-
-def _record(gate_check: CheckRecorder, *results: CheckResult) -> None:
-    for result in results:
-        print(f"{result.check_id}: {result.verdict.value}: {result.summary}")
-    gate_check.all(results)
 
 
 def _server(target: str) -> ServerTraffic:
@@ -98,7 +78,7 @@ def test_monitoring_answer(kind: str, monitoring: dict[str, CheckResult], gate_c
     check_id = ANSWER_CHECKS[kind]
     if check_id not in monitoring:
         pytest.skip(f'needs a kind = "{kind}" request with an answer in [traffic.requests]: {check_id} not judged')
-    _record(gate_check, monitoring[check_id])
+    record(gate_check, monitoring[check_id])
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -115,7 +95,7 @@ def test_monitoring_no_noise_and_profiling(
     )
     profiling = "profiles_sample_rate" in rates and "traces_sample_rate" in rates and bool(server.ordinary)
     results = described_server.probe_traced(app, server, noise=bool(server.monitoring), profiling=profiling)
-    _record(gate_check, *results)
+    record(gate_check, *results)
     if not server.monitoring:
         pytest.skip("needs a health, monitoring or sentry-health request in [traffic.requests]: no-noise not judged")
     if not profiling:
@@ -134,7 +114,7 @@ def quality(primary_app: tuple[str, Target]) -> dict[str, CheckResult]:
 
 @pytest.mark.parametrize("check", QUALITY)
 def test_quality(check: str, quality: dict[str, CheckResult], gate_check: CheckRecorder) -> None:
-    _record(gate_check, quality[f"production.quality.{check}"])
+    record(gate_check, quality[f"production.quality.{check}"])
 
 
 def test_config_max_breadcrumbs(primary_app: tuple[str, Target], gate_check: CheckRecorder) -> None:
@@ -146,7 +126,7 @@ def test_config_max_breadcrumbs(primary_app: tuple[str, Target], gate_check: Che
     declared = _server(target).breadcrumbs
     if declared is None or (declared[1].breadcrumbs or 0) <= limit:
         pytest.skip(f"needs an error request in [traffic.requests] whose breadcrumbs exceed max_breadcrumbs {limit}")
-    _record(gate_check, described_server.probe_max_breadcrumbs(app, declared[1], limit=limit))
+    record(gate_check, described_server.probe_max_breadcrumbs(app, declared[1], limit=limit))
 
 
 # ---- per environment, per start ----------------------------------------------------------------------
@@ -166,7 +146,7 @@ def test_config_sending(
     """The control of development-silent: in an environment that sends, the declared error arrives."""
     server = _server(target)
     app = target_factory(target, environment=environment, release=RELEASE, fault_token=None)
-    _record(gate_check, described_server.probe_sending(app, server, environment=environment))
+    record(gate_check, described_server.probe_sending(app, server, environment=environment))
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -176,7 +156,7 @@ def test_delivery_and_not_over_filtering(target: str, target_factory: TargetFact
     # The bundled apps' 2,000 errors go through a fault route; a described app's through its own error
     # requests, sized for speed (described_server.DELIVERY_ERRORS); GATE_DELIVERY_ERRORS may only lower it.
     errors = min(SETTINGS.production.delivery_errors, described_server.DELIVERY_ERRORS)
-    _record(gate_check, *described_server.probe_delivery(app, server, errors=errors))
+    record(gate_check, *described_server.probe_delivery(app, server, errors=errors))
 
 
 @pytest.mark.parametrize("target", PARAMS)
@@ -194,7 +174,7 @@ def test_rollback_dsn_removed(target: str, target_factory: TargetFactory, gate_c
         lambda: target_factory(target, environment=primary, release=RELEASE, fault_token=None, extra_env=removed_env),
         server,
     )
-    _record(gate_check, result)
+    record(gate_check, result)
 
 
 @pytest.mark.parametrize("target", PARAMS)
