@@ -37,9 +37,11 @@ SUITE = "production/test_described_page.py"
 # sizes (sample_size for the file's tolerances) are for power.
 SMALL = {"GATE_BROWSER_PAGES": "8", "GATE_REPLAY_SESSIONS": "6", "GATE_BROWSER_DELIVERY_ERRORS": "20"}
 STANDARD = {"GATE_BROWSER_PAGES": "16", "GATE_REPLAY_SESSIONS": "14", "GATE_BROWSER_DELIVERY_ERRORS": "20"}
-PASS = ("pass",)
-MEASURED = ("pass", "inconclusive")
-CASES: dict[str, tuple[str, str, dict[str, tuple[str, ...]], dict[str, str]]] = {
+PASS: tuple[str | None, ...] = ("pass",)
+MEASURED: tuple[str | None, ...] = ("pass", "inconclusive")
+SKIPPED: tuple[str | None, ...] = (None,)
+"""Not judged at all: the file does not declare the feature (tests/production/test_undeclared_features.py)."""
+CASES: dict[str, tuple[str, str, dict[str, tuple[str | None, ...]], dict[str, str]]] = {
     "standard-replay": (
         "standard",
         "replay",
@@ -73,6 +75,20 @@ CASES: dict[str, tuple[str, str, dict[str, tuple[str, ...]], dict[str, str]]] = 
             "production.delivery.browser-errors": PASS,
         },
         STANDARD,
+    ),
+    # The page without Replay, its file without replay rates: nothing fails, the replay checks are not run.
+    "plain": (
+        "plain",
+        "identity or replay or kill_switch",
+        {
+            "production.config.browser-environment": PASS,
+            "production.release.browser-every-item": PASS,
+            "production.rollback.browser-kill-switch": PASS,
+            "production.sampling.replay-session-rate": SKIPPED,
+            "production.replay.on-error": SKIPPED,
+            "production.config.browser-rates": SKIPPED,
+        },
+        SMALL,
     ),
     "page_environment_fixed": (
         "page_environment_fixed",
@@ -162,4 +178,6 @@ def test_each_page_variant_fails_the_check_that_names_its_mistake(tmp_path: Path
         for check_id, verdicts in expected.items()
         if runs[name].verdicts.get(check_id) not in verdicts
     }
+    if "fail" in runs["plain"].verdicts.values():
+        wrong["plain: any"] = str(runs["plain"].verdicts)
     assert not wrong, (wrong, {name: runs[name].output for name in {k.split(":")[0] for k in wrong}})

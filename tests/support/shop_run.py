@@ -23,10 +23,18 @@ SHOP = ROOT / "targets" / "foreign_shop" / "sentry-gate.toml"
 SUITES = ROOT / "harness" / "suites"
 
 
+UNDECLARED: dict[str, tuple[str, ...]] = {"plain": ("profiles_sample_rate", "replays_")}
+"""Variant → the target-file keys (line prefixes) its file leaves out: ``plain`` uses neither profiling nor
+Replay, and its file does not promise them."""
+
+
 def variant_file(folder: Path, variant: str) -> Path:
-    """The shop's file, its folders absolute, its app started with ``SHOP_SENTRY_CONFIG`` = ``variant``."""
+    """The shop's file, its folders absolute, its app started with ``SHOP_SENTRY_CONFIG`` = ``variant`` (and
+    without the keys `UNDECLARED` names for it)."""
     copy = copy_outside(SHOP, folder)
     text = copy.read_text()
+    dropped = UNDECLARED.get(variant, ())
+    text = "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith(dropped or ("\0",)))
     app_env = 'env = { PYTHONUNBUFFERED = "1" }'
     assert app_env in text, "the shop's [app] env changed: update this override"
     override = f'cwd = "{SHOP.parent}"\nenv = {{ PYTHONUNBUFFERED = "1", SHOP_SENTRY_CONFIG = "{variant}" }}'

@@ -163,6 +163,7 @@ def page_settings(settings: Settings) -> dict[str, Any]:
         "denyExtensions": cfg.page_denies_extensions,
         "attachStacktrace": cfg.page_attach_stacktrace,
         "maskReplay": cfg.replay_masking,
+        "replay": cfg.page_replay,
     }
 
 

@@ -39,7 +39,9 @@ if (DSN && settings.enabled) {
     integrations: [
       Sentry.captureConsoleIntegration({ levels: ['error'] }),
       Sentry.browserTracingIntegration(),
-      Sentry.replayIntegration({ maskAllText: settings.maskReplay, maskAllInputs: settings.maskReplay, blockAllMedia: true }),
+      ...(settings.replay === false
+        ? []
+        : [Sentry.replayIntegration({ maskAllText: settings.maskReplay, maskAllInputs: settings.maskReplay, blockAllMedia: true })]),
     ],
     beforeSendTransaction(event) {
       const path = new URL(event.request?.url || location.href).pathname;

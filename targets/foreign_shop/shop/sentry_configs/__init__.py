@@ -51,6 +51,7 @@ class SentryConfig:
     last_event_from_scope: bool = False  # /status/sentry asks sentry_sdk.last_event_id() (the request's own scope)
     page_release: bool = True  # the page's events carry the release
     replay_masking: bool = True  # Replay masks text and inputs
+    page_replay: bool = True  # the page records replays at all (False: no Replay integration)
     page_rate_overrides: bool = True  # SHOP_BROWSER_TRACES_RATE / SHOP_REPLAYS_SESSION_RATE win on the page (0: off)
     page_bound_breadcrumbs: bool = True  # the page's maxBreadcrumbs is the environment's (else the SDK's 100)
     page_ignores_noise: bool = True  # ignoreErrors: the ResizeObserver loop message, non-Error rejections
