@@ -148,10 +148,17 @@ def _leave(page: Any) -> None:
 
 
 def _visit(
-    browser: Any, target: Target, journey: PageJourney, marker: str, *, before_error: str | None = None
+    browser: Any,
+    target: Target,
+    journey: PageJourney,
+    marker: str,
+    *,
+    before_error: str | None = None,
+    await_error: bool = True,
 ) -> tuple[list[StoredItem], bool]:
     """One user's visit in a fresh context: the journey, ``before_error`` evaluated in the page, the error
-    steps, then leaving; the context stays open until the probe's own items went quiet. Those items, and
+    steps (their error awaited unless ``await_error`` is off: a page that must stay silent sends none),
+    then leaving; the context stays open until the probe's own items went quiet. Those items, and
     whether the quiet came (`await_marked_quiet`)."""
     context = browser.new_context(user_agent=marked_user_agent(marker))
     try:
@@ -160,7 +167,8 @@ def _visit(
         if before_error is not None:
             page.evaluate(before_error)
         run_steps(page, target.url, journey.journey.error_steps, query=mark(marker))
-        _wait_event(_project(target), marker)
+        if await_error:
+            _wait_event(_project(target), marker)
         _leave(page)
         return await_marked_quiet(_project(target), marker)
     finally:
@@ -491,6 +499,22 @@ def probe_page_kill_switch(target: Target, browser: Any, journey: PageJourney) -
     ordered = sorted(items, key=lambda i: i.request_id)
     what = "with every browser rate at 0, traced items"
     return _absence("production.rollback.browser-kill-switch", ordered, traced, what, settled)
+
+
+def probe_page_development_silent(quiet: Target, control: Target, browser: Any, journey: PageJourney) -> CheckResult:
+    """A page in an environment that promises silence: the same visit (journey, error steps, leaving) to
+    the app started with its opt-in (the control: it must send) and without; the silent visit is judged
+    once its marker's items have been quiet for the window the control's arrived in. A silent page has no
+    sentinel to send, so the control's visit is what shows the window is long enough."""
+    control_items, _ = _visit(browser, control, journey, _new_marker())
+    quiet_items, _ = _visit(browser, quiet, journey, _new_marker(), await_error=False)
+    return checks.sending(
+        "production.config.browser-development-silent",
+        expected_sends=False,
+        received=len(quiet_items),
+        control_received=len(control_items),
+        environment=quiet.options.environment,
+    )
 
 
 # ---- filters --------------------------------------------------------------------------------------

@@ -64,8 +64,9 @@ CASES: dict[str, tuple[str, str, dict[str, tuple[str | None, ...]], dict[str, st
     ),
     "standard-page": (
         "standard",
-        "identity or breadcrumbs or stacktrace or filters or delivery",
+        "identity or breadcrumbs or stacktrace or filters or delivery or development_silent",
         {
+            "production.config.browser-development-silent": PASS,
             "production.config.browser-attach-stacktrace": PASS,
             "production.config.browser-environment": PASS,
             "production.release.browser-every-item": PASS,
@@ -88,6 +89,12 @@ CASES: dict[str, tuple[str, str, dict[str, tuple[str | None, ...]], dict[str, st
             "production.replay.on-error": SKIPPED,
             "production.config.browser-rates": SKIPPED,
         },
+        SMALL,
+    ),
+    "dev_not_silent": (
+        "dev_not_silent",
+        "development_silent",
+        {"production.config.browser-development-silent": ("fail",)},
         SMALL,
     ),
     "page_environment_fixed": (

@@ -220,6 +220,25 @@ def test_page_kill_switch(target: str, target_factory: TargetFactory, gate_check
 
 
 @pytest.mark.parametrize("target", PARAMS)
+def test_page_development_silent(
+    target: str, target_factory: TargetFactory, gate_check: CheckRecorder, browser: Any
+) -> None:
+    """The page in the first environment that promises silence sends nothing; the same page opted in does."""
+    journey = _page(target, error=True)
+    exp = expectations(target)
+    silent = [e for e in exp.environments.values() if not e.sends]
+    if not silent:
+        pytest.skip(f"every environment of {exp.source} sends: production.config.browser-development-silent not judged")
+    env = silent[0]
+    control = _start(target, target_factory, environment=env.name)
+    quiet = target_factory(target, environment=env.name, release=RELEASE, fault_token=None)
+    result = described_page.probe_page_development_silent(quiet, control, browser, journey)
+    control.stop()
+    quiet.stop()
+    record(gate_check, result)
+
+
+@pytest.mark.parametrize("target", PARAMS)
 def test_page_dsn_removed(target: str) -> None:
     """With the DSN given at start this is a restart without it; with it built in it needs a build without
     a DSN, and the built page is one file in the app's source tree that every worker of the run serves:
