@@ -14,6 +14,7 @@ Size and power are computed exactly by summing binomial probabilities over every
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -151,8 +152,10 @@ def sample_size(
     pass_probability: float | None = None,
     method: str = "wilson",
     max_n: int = 200_000,
+    against: Sequence[float] | None = None,
 ) -> int:
-    """Smallest n whose exact power is at least ``target_power`` at every rate in `off_rates`.
+    """Smallest n whose exact power is at least ``target_power`` at every rate in `off_rates` (or in
+    ``against``: the rates that must FAIL, e.g. the other rates a file declares, each outside the band).
 
     With ``pass_probability``, n must also make a correct set-up PASS (not merely not FAIL) with at
     least that probability: power alone leaves a correct rate INCONCLUSIVE often (one run in ten at
@@ -160,9 +163,11 @@ def sample_size(
     Power is not monotone in n for a discrete test, so after a doubling search finds a passing n,
     a bisection narrows it and the answer is re-checked exactly.
     """
-    rates = off_rates(expected, tolerance)
+    rates = off_rates(expected, tolerance) if against is None else list(against)
     if not rates:
         raise ValueError(f"no rate lies 2×{tolerance} away from {expected}")
+    if any(abs(r - expected) <= tolerance for r in rates):
+        raise ValueError(f"a rate within {expected} ± {tolerance} can never FAIL: {rates}")
 
     def passes(n: int) -> bool:
         if pass_probability is None:
