@@ -160,9 +160,10 @@ TABS_PER_CONTEXT = 10
 decision) in ``sessionStorage``, which is per tab, so tabs sharing a context draw independently. Measured
 on the 2-core machine at load average 30-45 (other runs beside it), browser start included: a context per
 session cost 0.94 / 0.86 s of wall time per session at 20 / 30 in flight (90 sessions), shared contexts
-0.50 / 0.58, and 0.40 at 40 in flight (160 sessions). The machine's cores, not the 5 s wait, set the pace:
-a session costs about 0.18 s of CPU (page load, rrweb's snapshot, the flush)."""
-SECONDS_PER_SESSION = 0.4
+0.50 / 0.58, and 0.40 at 40 in flight (160 sessions); the nightly production run, 1,845 sessions at 40
+in flight, 618 s: 0.335 s per session. The machine's cores, not the 5 s wait, set the pace: a session costs
+about 0.17 s of CPU (page load, rrweb's snapshot, the flush; 306 CPU-seconds in that run)."""
+SECONDS_PER_SESSION = 0.35
 """Wall time per session at `SESSION_CONCURRENCY` measured as above (what the sampling suite sizes with)."""
 
 
