@@ -10,18 +10,36 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from harness.common.browser import require_chromium
-from harness.production.replay import SESSION_CHECK, probe_replay_session_rate
+from harness.production.replay import SESSION_CHECK, probe_replay_session_rate, session_rate
 from harness.recorder import CheckRecorder
 from harness.results import CheckResult, Verdict
-from harness.stats import familywise_level
+from harness.stats import familywise_level, power, sample_size
 from harness.targets.fixtures import TargetFactory
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SESSIONS = 10
 LEVEL = familywise_level(0.05, 9)  # the suite's level with both bundled targets' environments in the family
 
 
+def test_sized_against_the_declared_neighbours() -> None:
+    """Staging's 0.2 ± 0.05 need not catch 0.3, which no environment declares: sized against 0.05 and 0.1
+    only, it takes fewer sessions, and the stated power at each neighbour is what the check reports."""
+    both_sides = sample_size(0.2, 0.05, level=LEVEL, pass_probability=0.9)
+    neighbours = sample_size(0.2, 0.05, level=LEVEL, pass_probability=0.9, against=[0.05, 0.1])
+    assert neighbours < both_sides
+    assert power(neighbours, 0.2, 0.05, 0.1, level=LEVEL) >= 0.95
+    with pytest.raises(ValueError, match="can never FAIL"):
+        sample_size(0.2, 0.05, level=LEVEL, against=[0.17])
+    types = {f"r{i}": "session" for i in range(20)} | {f"b{i}": "buffer" for i in range(380)}
+    result = session_rate(
+        types, neighbours, expected=0.2, tolerance=0.05, level=LEVEL, environment="staging", neighbours=[0.1]
+    )
+    assert result.verdict is Verdict.FAIL  # 20 of 1,263 session replays (0.016) where 0.2 is promised
+    assert result.evidence["neighbour_power"] == {"0.1": round(power(neighbours, 0.2, 0.05, 0.1, level=LEVEL), 4)}
+    assert "a neighbour rate fails with P=0.99" in result.summary
+
+
+@pytest.mark.browser
+@pytest.mark.slow
 def test_precise_replay_session_rate_catches_the_full_rate(target_factory: TargetFactory) -> None:
     """10 sessions each at production's 0.05 ± 0.025 (the suite's tolerance there) at 99.44%.
 
