@@ -96,9 +96,9 @@ def test_rate_limits_ignored_fails_backoff(
 def test_no_flush_on_sigterm_fails_shutdown_flush(
     name: str, mutant: str | None, sentry_ingest: IngestClient, chaos_runner: ChaosRunner, tmp_path: Path
 ) -> None:
-    """The mutant's failure is asserted on what it loses whatever the timing: the request-mode session
-    aggregate, which the SDKs send only when closed (or every 60 s). How many events were still queued at
-    the signal depends on when it came, so that figure is printed, not required.
+    """The mutant's failure is asserted on what it loses: the request-mode session aggregate, which the SDKs
+    send only when closed (or every 60 s), or the events still queued at the signal (how many depends on
+    when it came, so any positive count will do).
 
     The hardened Python target must deliver every event within sentry-python's 2 s close timeout. The
     suite's load (10 events answered 120 ms late) left it 0.03-0.3 s of that (exit in 1.72-1.97 s, four
@@ -107,7 +107,10 @@ def test_no_flush_on_sigterm_fails_shutdown_flush(
     times what it did. The exit itself is judged against the target's 12 s budget, over 15 times what it took."""
     with rig_for(name, sentry_ingest, chaos_runner, tmp_path, mutant) as rig:
         result = experiments.shutdown_scenario(rig, ingest_latency_ms=30 if name == "python-api" else None)
-    figures = [r"no request-mode session aggregate delivered"] if mutant else []
+    # Either loss names the mutant: in one CI run @sentry/node's aggregate arrived (1) while 37 of 45 events
+    # pending at the signal were lost, so the summary named the events.
+    lost = r"no request-mode session aggregate delivered|[1-9]\d* of \d+ events pending at SIGTERM lost"
+    figures = [lost] if mutant else []
     assert_caught(result, mutant, experiments.FLUSH, *figures)
 
 

@@ -57,7 +57,8 @@ CASES: dict[str, tuple[str, str, dict[str, tuple[str | None, ...]], dict[str, st
         "traces or kill_switch",
         {
             "production.sampling.browser-traces-rate": MEASURED,
-            "production.sampling.browser-declared-rate": PASS,
+            # Judged on the sampled traces: 16 loads at 0.1 sample none with P = 0.9^16 = 0.19 (seen in CI).
+            "production.sampling.browser-declared-rate": MEASURED,
             "production.rollback.browser-kill-switch": PASS,
         },
         STANDARD,
