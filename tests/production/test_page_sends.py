@@ -6,7 +6,6 @@ same behind either server, so the lighter Python server serves it."""
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,11 +14,11 @@ from harness.common.browser import chromium, require_chromium
 from harness.production.browser import probe_browser_delivery
 from harness.production.page_items import probe_page_dsn_removed, probe_page_identity
 from harness.production.replay import probe_replay_rates
-from harness.recorder import CheckRecorder
 from harness.results import CheckResult, Verdict
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE
 from harness.targets.target import Target
+from tests.support.verdicts import fails_naming
 from tests.targets.support import catalogue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -28,15 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(autouse=True)
 def _needs_chromium() -> None:
     require_chromium()
-
-
-def _fails_naming(result: CheckResult, check_id: str, measured: str) -> None:
-    assert result.verdict is Verdict.FAIL, result.summary
-    with pytest.raises(pytest.fail.Exception) as failed:
-        CheckRecorder()(result)
-    message = str(failed.value)
-    assert message.startswith(f"{check_id}: "), message
-    assert re.search(measured, message), message
 
 
 def _start(factory: TargetFactory, mutants: list[str | None], **kwargs: object) -> list[Target]:
@@ -88,10 +78,10 @@ def test_replay_rates_catch_their_mutants(target_factory: TargetFactory) -> None
         for t in targets:
             t.stop()
     assert all(r.verdict is not Verdict.FAIL for r in hardened), [r.summary for r in hardened]
-    _fails_naming(
+    fails_naming(
         full[0], "production.sampling.replay-session-rate", r"replay session sample rate in production 1\.0000 \(6/6\)"
     )
-    _fails_naming(off[1], "production.replay.on-error", r"replay on-error rate in production .* 0\.0000 \(0/6\)")
+    fails_naming(off[1], "production.replay.on-error", r"replay on-error rate in production .* 0\.0000 \(0/6\)")
 
 
 # mutant → (the check it breaks, the measured value the failure names)
@@ -116,7 +106,7 @@ def test_page_identity_catches_its_mutants(target_factory: TargetFactory) -> Non
     assert all(r.verdict is Verdict.PASS for r in results[0]), [r.summary for r in results[0]]
     for (check_id, measured), found in zip(IDENTITY_MUTANTS.values(), results[1:], strict=True):
         [result] = [r for r in found if r.check_id == check_id]
-        _fails_naming(result, check_id, measured)
+        fails_naming(result, check_id, measured)
 
 
 def test_page_dsn_removed_fails_when_the_page_sends(target_factory: TargetFactory) -> None:
@@ -135,7 +125,7 @@ def test_page_dsn_removed_fails_when_the_page_sends(target_factory: TargetFactor
         quiet.stop()
         sending.stop()
     assert good.verdict is Verdict.PASS, good.summary
-    _fails_naming(bad, "production.rollback.browser-dsn-removed", r"[1-9]\d* items \(\{.*'event': [1-9]")
+    fails_naming(bad, "production.rollback.browser-dsn-removed", r"[1-9]\d* items \(\{.*'event': [1-9]")
 
 
 KEEPALIVE_MUTANT = "browser-keepalive-only"
@@ -160,4 +150,4 @@ def test_browser_delivery(target_factory: TargetFactory) -> None:
     assert results[0].verdict is Verdict.PASS, results[0].summary
     if not listed:
         pytest.skip(f"{KEEPALIVE_MUTANT} is not in targets/MUTANTS.md yet: only the hardened side ran")
-    _fails_naming(results[1], "production.delivery.browser-errors", r"received 1?\d?\d/200 .*'network_error': \d+")
+    fails_naming(results[1], "production.delivery.browser-errors", r"received 1?\d?\d/200 .*'network_error': \d+")

@@ -12,7 +12,6 @@ flush and beside a control that did send.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -22,25 +21,15 @@ import pytest
 from harness.common.browser import chromium, require_chromium
 from harness.production import probes
 from harness.production.page_items import probe_page_development_silent, probe_page_init_options
-from harness.recorder import CheckRecorder
 from harness.results import CheckResult, Verdict
 from harness.targets.fixtures import TargetFactory
 from harness.targets.options import DEFAULT_RELEASE
 from harness.targets.target import Target
+from tests.support.verdicts import fails_naming
 
 pytestmark = [pytest.mark.slow]
 
 APP = "python-api"
-
-
-def _fails_naming(result: CheckResult, check_id: str, measured: str) -> None:
-    """FAIL, and the message the suite shows names the check id and the measured value."""
-    assert result.verdict is Verdict.FAIL, result.summary
-    with pytest.raises(pytest.fail.Exception) as failed:
-        CheckRecorder()(result)
-    message = str(failed.value)
-    assert message.startswith(f"{check_id}: "), message
-    assert re.search(measured, message), message
 
 
 def _start(factory: TargetFactory, configs: list[Mapping[str, Any]]) -> list[Target]:
@@ -66,7 +55,7 @@ def test_test_environment_silent_and_its_mutant(target_factory: TargetFactory) -
     bad, _ = probes.probe_sending(mutant, environment="test", expected_sends=False, control_received=sent)
     assert sent > 0
     assert good.verdict is Verdict.PASS, good.summary
-    _fails_naming(bad, "production.config.development-silent", r"[1-9]\d* items sent in test, which must stay silent")
+    fails_naming(bad, "production.config.development-silent", r"[1-9]\d* items sent in test, which must stay silent")
 
 
 def test_sentry_health_names_the_last_event_and_its_mutant(target_factory: TargetFactory) -> None:
@@ -79,7 +68,7 @@ def test_sentry_health_names_the_last_event_and_its_mutant(target_factory: Targe
     good, bad = sentry_health(hardened), sentry_health(stale)
     assert good.verdict is Verdict.PASS, good.summary
     assert "naming the last sent error" in good.summary
-    _fails_naming(bad, "production.monitoring.sentry-health", r"\$\.lastEvent is \d{13}, expected '[0-9a-f]{32}'")
+    fails_naming(bad, "production.monitoring.sentry-health", r"\$\.lastEvent is \d{13}, expected '[0-9a-f]{32}'")
 
 
 @pytest.mark.browser
@@ -95,7 +84,7 @@ def test_browser_development_silent_and_its_mutant(target_factory: TargetFactory
     good = probe_page_development_silent(quiet, control, browser, environment="development")
     bad = probe_page_development_silent(mutant, control, browser, environment="development")
     assert good.verdict is Verdict.PASS, good.summary
-    _fails_naming(
+    fails_naming(
         bad, "production.config.browser-development-silent", r"[1-9]\d* items \(\{.*'event': [1-9]\d*.*in development"
     )
 
@@ -114,12 +103,12 @@ def test_page_init_options_and_their_mutants(target_factory: TargetFactory, brow
     good, crumbs, stack = options(hardened), options(unbounded), options(no_stack)
     assert all(r.verdict is Verdict.PASS for r in good.values()), [r.summary for r in good.values()]
     assert len(good) == 2
-    _fails_naming(
+    fails_naming(
         crumbs["production.config.browser-max-breadcrumbs"],
         "production.config.browser-max-breadcrumbs",
         r"100 breadcrumbs on the event, maxBreadcrumbs is 50",
     )
-    _fails_naming(
+    fails_naming(
         stack["production.config.browser-attach-stacktrace"],
         "production.config.browser-attach-stacktrace",
         r"a captured message carries 0 stack frames; attachStacktrace is promised true",
@@ -151,7 +140,7 @@ def test_profiles_rate_per_transaction_and_its_mutant(target_factory: TargetFact
         for t in (hardened, full)
     )
     assert good.verdict is not Verdict.FAIL, good.summary  # 40 cannot reach PASS's precision; the nightly does
-    _fails_naming(
+    fails_naming(
         bad,
         "production.sampling.server-profiles-rate",
         r"server profiles sample rate in production \(per transaction\) 1\.0000 \(4\d/4\d\)",
@@ -176,7 +165,7 @@ def test_profiles_rate_per_process_and_its_mutant(target_factory: TargetFactory)
 
     good, bad = measured(None), measured("profiles-rate-full")
     assert good.verdict is not Verdict.FAIL, good.summary
-    _fails_naming(
+    fails_naming(
         bad,
         "production.sampling.server-profiles-rate",
         r"server profiles sample rate in production \(per process\) 1\.0000 \(5/5\)",
