@@ -32,7 +32,7 @@ from harness.production.absence import (
     sentinel_marker,
 )
 from harness.production.drive import burst
-from harness.production.items import NOT_SAMPLING_REASONS, discarded, root_traces
+from harness.production.items import lost_after_sampling, root_traces
 from harness.results import CheckResult, Verdict
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ def probe_server_traces(
     target.stop()
     items = _project(target).items()
     new = [i for i in items if i.id not in before and not in_sentinel_trace(i, marker) and not is_sentinel(i, marker)]
-    lost = sum(q for (reason, _), q in discarded(new, "transaction").items() if reason not in NOT_SAMPLING_REASONS)
+    lost = lost_after_sampling(new, "transaction")
     path = urlsplit(as_burst(traffic.ordinary)[1]).path
     mine = [i for i in new if _path(i) in (None, path)]
     roots = root_traces(mine)

@@ -15,7 +15,16 @@ from typing import Any
 from harness.envelope import EnvelopeError
 from harness.ingest import StoredItem
 
-__all__ = ["RootTrace", "discarded", "marked_items", "messages_of", "root_traces", "tags_of"]
+__all__ = [
+    "NOT_SAMPLING_REASONS",
+    "RootTrace",
+    "discarded",
+    "lost_after_sampling",
+    "marked_items",
+    "messages_of",
+    "root_traces",
+    "tags_of",
+]
 
 MARKER_TAG = "gate.marker"
 
@@ -121,3 +130,9 @@ def discarded(items: Iterable[StoredItem], category: str | None = None) -> Count
             qty = entry.get("quantity", 0)
             total[(str(entry.get("reason", "")), cat)] += int(qty) if isinstance(qty, int) else 0
     return total
+
+
+def lost_after_sampling(items: Iterable[StoredItem], category: str) -> int:
+    """Items of ``category`` the SDK sampled and then lost (client-report reasons outside
+    `NOT_SAMPLING_REASONS`): a rate check counts them as sampled, delivery is another check."""
+    return sum(q for (reason, _), q in discarded(items, category).items() if reason not in NOT_SAMPLING_REASONS)

@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.production import checks, quality
 from harness.production.drive import burst, collect, new_marker, same_requests, wait_marked
-from harness.production.items import NOT_SAMPLING_REASONS, discarded, marked_items, root_traces, tags_of
+from harness.production.items import discarded, lost_after_sampling, marked_items, root_traces, tags_of
 from harness.results import CheckResult
 from harness.targets.target import Target
 
@@ -63,7 +63,7 @@ def probe_server_traces(
     statuses = burst(target, same_requests(requests, SAMPLED_ROUTE, {MARKER_HEADER: marker}))
     items = collect(target)
     roots = root_traces(items, marker)
-    lost = sum(q for (reason, cat), q in discarded(items, "transaction").items() if reason not in NOT_SAMPLING_REASONS)
+    lost = lost_after_sampling(items, "transaction")
     answered = statuses.get(200, 0)
     rate = checks.server_traces_rate(
         "production.sampling.server-traces-rate",
