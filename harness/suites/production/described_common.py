@@ -14,9 +14,11 @@ from harness.recorder import CheckRecorder
 from harness.results import CheckResult
 from harness.settings import Settings
 from harness.targetfile import Described, TargetFile
+from harness.targets.fixtures import TargetFactory
 from harness.targets.launcher import BUNDLED_TARGETS, bundled_description
 from harness.targets.options import DEFAULT_RELEASE
 from harness.targets.selection import selected_targets
+from harness.targets.target import Target
 
 SETTINGS = Settings.from_environ()
 TARGETS = [t for t in selected_targets(SETTINGS) if t not in BUNDLED_TARGETS]
@@ -46,3 +48,16 @@ def record(gate_check: CheckRecorder, *results: CheckResult) -> None:
     for result in results:
         print(f"{result.check_id}: {result.verdict.value}: {result.summary}")
     gate_check.all(list(results))
+
+
+def start_opted_in(
+    target: str, factory: TargetFactory, extra: dict[str, str] | None = None, *, environment: str | None = None
+) -> Target:
+    """The app in ``environment`` (the file's primary one by default), opted in where it is silent, so a
+    check of what it sends there has something to measure."""
+    exp = expectations(target)
+    env = exp.environment(environment or exp.primary)
+    enable = {} if env.sends else dict(env.enable_env)
+    return factory(
+        target, environment=env.name, release=RELEASE, fault_token=None, extra_env={**enable, **(extra or {})}
+    )

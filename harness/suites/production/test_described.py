@@ -29,6 +29,7 @@ from harness.suites.production.described_common import (
     expectations,
     model,
     record,
+    start_opted_in,
 )
 from harness.targets.fixtures import TargetFactory
 
@@ -73,8 +74,7 @@ def test_server_traces_rate_and_declared_rate(
     n = SETTINGS.production.traces_requests or sample_size(
         env.traces_sample_rate, exp.server_tolerance, level=level, pass_probability=PASS_PROBABILITY
     )
-    extra = {} if env.sends else dict(env.enable_env)
-    app = target_factory(target, environment=environment, release=RELEASE, fault_token=None, extra_env=extra)
+    app = start_opted_in(target, target_factory, environment=environment)
     rate, declared = described.probe_server_traces(
         app,
         traffic,

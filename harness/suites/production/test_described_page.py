@@ -36,6 +36,7 @@ from harness.suites.production.described_common import (
     description,
     expectations,
     record,
+    start_opted_in,
 )
 from harness.targets.fixtures import TargetFactory
 
@@ -69,23 +70,12 @@ def _page(target: str, *, error: bool = False) -> PageJourney:
     return PageJourney(journey, described.path.parent)
 
 
-def _start(
-    target: str, factory: TargetFactory, extra: dict[str, str] | None = None, *, environment: str | None = None
-) -> Any:
-    """The app in ``environment`` (the file's primary one by default), opted in where it is silent."""
-    exp = expectations(target)
-    env = exp.environment(environment or exp.primary)
-    enable = {} if env.sends else dict(env.enable_env)
-    extra_env = {**enable, **(extra or {})}
-    return factory(target, environment=env.name, release=RELEASE, fault_token=None, extra_env=extra_env)
-
-
 @pytest.mark.parametrize("target", PARAMS)
 def test_page_identity(target: str, target_factory: TargetFactory, gate_check: CheckRecorder, browser: Any) -> None:
     """Environment and release on everything the journey and its error steps sent."""
     journey = _page(target, error=True)
     exp = expectations(target)
-    app = _start(target, target_factory)
+    app = start_opted_in(target, target_factory)
     results = described_page.probe_page_identity(app, browser, journey, environment=exp.primary, release=RELEASE)
     app.stop()
     record(gate_check, *results)
@@ -101,7 +91,7 @@ def test_page_max_breadcrumbs(
     limit = exp.environment(exp.primary).browser_max_breadcrumbs
     if limit is None:
         pytest.skip(f"{exp.source} states no browser_max_breadcrumbs for {exp.primary}")
-    app = _start(target, target_factory)
+    app = start_opted_in(target, target_factory)
     result = described_page.probe_page_breadcrumbs(app, browser, journey, limit=limit)
     app.stop()
     record(gate_check, result)
@@ -117,7 +107,7 @@ def test_page_attach_stacktrace(
     expected = exp.environment(exp.primary).browser_attach_stacktrace
     if expected is None:
         pytest.skip(f"{exp.source} states no browser_attach_stacktrace for {exp.primary}")
-    app = _start(target, target_factory)
+    app = start_opted_in(target, target_factory)
     result = described_page.probe_page_attach_stacktrace(app, browser, journey, expected=expected)
     app.stop()
     record(gate_check, result)
@@ -130,7 +120,7 @@ def test_page_filters(target: str, target_factory: TargetFactory, gate_check: Ch
     drops = description(target).model.expect.browser_drops
     if not drops:
         pytest.skip(f"{description(target).path} states no [expect] browser_drops")
-    app = _start(target, target_factory)
+    app = start_opted_in(target, target_factory)
     results = described_page.probe_page_filters(app, browser, journey, drops)
     app.stop()
     record(gate_check, *results)
@@ -140,7 +130,7 @@ def test_page_filters(target: str, target_factory: TargetFactory, gate_check: Ch
 def test_page_delivery(target: str, target_factory: TargetFactory, gate_check: CheckRecorder, browser: Any) -> None:
     """Unhandled rejections in bursts of 5 (``production.browser_delivery_errors`` of them): all arrive."""
     journey = _page(target)
-    app = _start(target, target_factory)
+    app = start_opted_in(target, target_factory)
     errors = SETTINGS.production.browser_delivery_errors
     result = described_page.probe_page_delivery(app, browser, journey, errors=errors)
     app.stop()
@@ -156,7 +146,7 @@ def test_page_traces_rate(target: str, target_factory: TargetFactory, gate_check
         pytest.skip(f"{exp.source} states no browser_traces_sample_rate for {exp.primary}")
     level = familywise_level(exp.alpha, RATE_CHECKS)
     pages = SETTINGS.production.browser_pages or sample_size(rate, exp.browser_tolerance, level=level)
-    app = _start(target, target_factory)
+    app = start_opted_in(target, target_factory)
     results = described_page.probe_page_traces(
         app,
         journey,
@@ -186,7 +176,7 @@ def test_page_replay_rates(target: str, target_factory: TargetFactory, gate_chec
         # the on-error rate is measured over the sessions not sampled whole
         round(sample_size(env.replays_on_error_sample_rate, tol, level=level) / (1 - env.replays_session_sample_rate)),
     )
-    app = _start(target, target_factory)
+    app = start_opted_in(target, target_factory)
     results = described_page.probe_page_replays(
         app,
         journey,
@@ -213,7 +203,7 @@ def test_page_kill_switch(target: str, target_factory: TargetFactory, gate_check
     # Where the page traces most (dev opted in, say): a page that ignores the variables then sends for sure.
     exp = expectations(target)
     busiest = max(exp.environments.values(), key=lambda e: (e.browser_traces_sample_rate or 0.0, e.name == exp.primary))
-    app = _start(target, target_factory, zero, environment=busiest.name)
+    app = start_opted_in(target, target_factory, zero, environment=busiest.name)
     result = described_page.probe_page_kill_switch(app, browser, journey)
     app.stop()
     record(gate_check, result)
@@ -230,7 +220,7 @@ def test_page_development_silent(
     if not silent:
         pytest.skip(f"every environment of {exp.source} sends: production.config.browser-development-silent not judged")
     env = silent[0]
-    control = _start(target, target_factory, environment=env.name)
+    control = start_opted_in(target, target_factory, environment=env.name)
     quiet = target_factory(target, environment=env.name, release=RELEASE, fault_token=None)
     result = described_page.probe_page_development_silent(quiet, control, browser, journey)
     control.stop()
