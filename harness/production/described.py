@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SENTINEL_TIMEOUT_S",
     "Traffic",
+    "absence_result",
     "as_burst",
     "filled",
     "probe_development_silent",
@@ -52,6 +53,8 @@ __all__ = [
     "probe_identity",
     "probe_kill_switch",
     "probe_server_traces",
+    "request_path",
+    "server_project",
 ]
 
 SENTINEL_TIMEOUT_S = 30.0
@@ -97,7 +100,7 @@ class Traffic:
         )
 
 
-def _path(item: StoredItem) -> str | None:
+def request_path(item: StoredItem) -> str | None:
     """The request path a transaction or event records (``request.url``), if any."""
     try:
         url = (item.json().get("request") or {}).get("url")
@@ -106,7 +109,7 @@ def _path(item: StoredItem) -> str | None:
     return urlsplit(str(url)).path if url else None
 
 
-def _project(target: Target) -> ProjectHandle:
+def server_project(target: Target) -> ProjectHandle:
     if target.server_project is None:
         raise RuntimeError(f"{target.name} has no server project")
     return target.server_project
@@ -125,7 +128,7 @@ def _sentinel(target: Target, traffic: Traffic) -> tuple[str, list[StoredItem], 
     assert traffic.error is not None
     marker = sentinel_marker()
     burst(target, [as_burst(traffic.error, sentinel_headers(marker))], concurrency=1)
-    project = _project(target)
+    project = server_project(target)
     items = await_sentinel(project, marker, timeout=SENTINEL_TIMEOUT_S)
     arrived = any(is_sentinel(i, marker) for i in items)
     settled = False
@@ -148,17 +151,17 @@ def probe_server_traces(
     client report) over answered requests, once the sentinel is in and the app stopped (INCONCLUSIVE without
     the sentinel); and the rate each trace declares. The app is stopped here."""
     assert traffic.ordinary is not None
-    before = _quiet_baseline(_project(target))
+    before = _quiet_baseline(server_project(target))
     statuses = burst(target, [as_burst(traffic.ordinary)] * requests)
     marker, _, complete = _sentinel(target, traffic)
     # Stopped with its stop signal the SDK flushes, client report included: a trace sampled but lost after
     # (sentry-sdk's 100-item queue overflowed in dev at rate 1.0: 671 of 1,070 arrived) counts as sampled.
     target.stop()
-    items = _project(target).items()
+    items = server_project(target).items()
     new = [i for i in items if i.id not in before and not in_sentinel_trace(i, marker) and not is_sentinel(i, marker)]
     lost = lost_after_sampling(new, "transaction")
     path = urlsplit(as_burst(traffic.ordinary)[1]).path
-    mine = [i for i in new if _path(i) in (None, path)]
+    mine = [i for i in new if request_path(i) in (None, path)]
     roots = root_traces(mine)
     answered = sum(n for status, n in statuses.items() if status < 500)
     rate = checks.server_traces_rate(
@@ -198,7 +201,7 @@ def probe_identity(
     ]
 
 
-def _absence_result(
+def absence_result(
     check_id: str, proof_items: Sequence[StoredItem], marker: str, unwanted: Any, what: str
 ) -> CheckResult:
     proof = absence_proof(proof_items, marker, unwanted)
@@ -212,7 +215,7 @@ def _after(
     target: Target, traffic: Traffic, requests: Sequence[tuple[str, str, Mapping[str, str], Any]], concurrency: int
 ) -> tuple[str, list[StoredItem]]:
     """Send ``requests`` once the project is quiet, then the sentinel: its marker and the items stored since."""
-    before = _quiet_baseline(_project(target))
+    before = _quiet_baseline(server_project(target))
     burst(target, requests, concurrency=concurrency)
     marker, items, _ = _sentinel(target, traffic)
     return marker, [i for i in items if i.id not in before]
@@ -223,7 +226,7 @@ def probe_kill_switch(target: Target, traffic: Traffic, *, requests: int = 100) 
     error (the control that errors still go out); no transaction may be among what arrived."""
     assert traffic.ordinary is not None
     marker, new = _after(target, traffic, [as_burst(traffic.ordinary)] * requests, concurrency=8)
-    return _absence_result(
+    return absence_result(
         "production.rollback.kill-switch",
         new,
         marker,
@@ -236,11 +239,11 @@ def probe_health_transactions(target: Target, traffic: Traffic, *, requests: int
     """The declared health and monitoring requests; none of their transactions may arrive."""
     paths = {urlsplit(as_burst(r)[1]).path for r in traffic.health}
     marker, new = _after(target, traffic, [as_burst(r) for r in traffic.health] * requests, concurrency=2)
-    return _absence_result(
+    return absence_result(
         "production.filters.health-transactions",
         new,
         marker,
-        lambda i: i.type == "transaction" and _path(i) in paths,
+        lambda i: i.type == "transaction" and request_path(i) in paths,
         f"transactions of {sorted(paths)}",
     )
 
@@ -254,7 +257,7 @@ def probe_development_silent(quiet: Target, control: Target, traffic: Traffic) -
     for target in (control, quiet):
         burst(target, [as_burst(traffic.error)] * 3 + ([as_burst(traffic.ordinary)] * 3 if traffic.ordinary else []))
         target.stop()
-        sent.append(len(_project(target).items()))
+        sent.append(len(server_project(target).items()))
     return checks.sending(
         "production.config.development-silent",
         expected_sends=False,

@@ -36,10 +36,10 @@ from harness.production.absence import (
 from harness.production.described import (
     SENTINEL_TIMEOUT_S,
     Traffic,
-    _absence_result,
-    _path,
-    _project,
+    absence_result,
     as_burst,
+    request_path,
+    server_project,
 )
 from harness.production.drive import burst
 from harness.production.items import discarded
@@ -229,7 +229,7 @@ def _marked_error(target: Target, request: Request, marker: str) -> tuple[int, S
     """Send ``request`` carrying ``marker``; its answer's status and the event that carries the marker (None
     when it did not come within the sentinel's timeout)."""
     [(status, _)] = burst(target, [as_burst(request, sentinel_headers(marker))], concurrency=1).items()
-    items = await_sentinel(_project(target), marker, timeout=SENTINEL_TIMEOUT_S)
+    items = await_sentinel(server_project(target), marker, timeout=SENTINEL_TIMEOUT_S)
     return status, next((i for i in items if is_sentinel(i, marker)), None)
 
 
@@ -269,7 +269,7 @@ def probe_sending(target: Target, server: ServerTraffic, *, environment: str) ->
     marker = sentinel_marker()
     burst(target, [as_burst(request, sentinel_headers(marker))], concurrency=1)
     target.stop()
-    arrived = [i for i in _project(target).items() if is_sentinel(i, marker)]
+    arrived = [i for i in server_project(target).items() if is_sentinel(i, marker)]
     result = checks.sending(
         "production.config.sending",
         expected_sends=True,
@@ -325,7 +325,7 @@ def probe_delivery(
     assert server.traffic.error is not None
     complete = _marked_error(target, server.traffic.error, sentinel_marker())[1] is not None
     target.stop()
-    items = _project(target).items()
+    items = server_project(target).items()
     found = _markers_in(items)
     received = sum(1 for m in markers if found[m])
     # A filter's drop explains no lost error: before_send, and event processors (sentry-python's dedupe
@@ -367,16 +367,16 @@ def probe_traced(
     marker = sentinel_marker()
     _marked_error(target, server.traffic.error, marker)
     target.stop()
-    items = _project(target).items(include_refused=True)
+    items = server_project(target).items(include_refused=True)
     out = []
     if noise:
         paths = {urlsplit(as_burst(r)[1]).path for _, r in server.monitoring}
         out.append(
-            _absence_result(
+            absence_result(
                 "production.monitoring.no-noise",
                 items,
                 marker,
-                lambda i: i.type in ("event", "transaction") and _path(i) in paths,
+                lambda i: i.type in ("event", "transaction") and request_path(i) in paths,
                 f"events or transactions of {sorted(paths)} after {len(monitoring)} probes and the stop",
             )
         )
@@ -422,14 +422,14 @@ def probe_dsn_removed(control: Target, start_removed: Callable[[], Target], serv
     assert request is not None
     status, control_event = _marked_error(control, request, sentinel_marker())
     control.stop()
-    baseline = max((i.id for i in _project(control).items()), default=0)
+    baseline = max((i.id for i in server_project(control).items()), default=0)
     removed = start_removed()
     marker = sentinel_marker()
     headers = sentinel_headers(marker)
     traffic = [as_burst(request, headers)] * 3 + [as_burst(r, headers) for _, r in server.ordinary] * 3
     statuses = burst(removed, traffic, concurrency=2)
     removed.stop()
-    project = _project(removed)
+    project = server_project(removed)
     ingest = project.client
     ingest.flush()
     leaked = [i for i in ingest.items(after_id=baseline) if i.project == project.id or carries(i, marker)]
